@@ -1,0 +1,21 @@
+"""glassnet: a glass-box neural-network library with a PyTorch-compatible API on NumPy."""
+from ._backend import (bool_ as bool, exact, float16, float32, float64, get_default_dtype,
+                       get_rng_state, int8, int16, int32, int64, manual_seed, set_default_dtype,
+                       set_rng_state, uint8)
+from .creation import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, ones,
+                       ones_like, rand, randint, randn, randperm, tensor, zeros, zeros_like)
+from .errors import GlassnetError, GraphError, NonFiniteError, SerializationError, ShapeError
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .ops import (abs, argmax, argmin, cat, clamp, exp, flatten, log, log_softmax, matmul, max,
+                  maximum, mean, min, minimum, permute, relu, reshape, sigmoid, softmax, sqrt,
+                  squeeze, stack, std, sum, tanh, transpose, unsqueeze, var, where)
+from .tensor import Tensor, is_tensor
+from . import nn
+
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+
+__version__ = "0.1.0"

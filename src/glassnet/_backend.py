@@ -1,0 +1,150 @@
+"""Array namespaces: dtypes, the default dtype, the random generator, and the
+elementwise math that must work on NumPy float arrays and on exact (object) arrays.
+
+Ops do their transcendental math through the functions here so that an array of
+SymPy numbers (dtype ``object``) gets ``exp`` as ``sympy.exp`` instead of failing
+inside NumPy; float arrays go straight to NumPy with no extra cost but one check.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+float16 = np.dtype(np.float16)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
+exact = np.dtype(object)
+
+_DTYPE_NAMES = {
+    "float32": float32, "float": float32, "float64": float64, "double": float64,
+    "float16": float16, "half": float16, "int8": int8, "int16": int16,
+    "int32": int32, "int": int32, "int64": int64, "long": int64, "uint8": uint8,
+    "bool": bool_, "exact": exact, "object": exact,
+}
+
+_default_dtype = float64
+_generator = np.random.default_rng()
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype that floating-point tensors get when none is given (float32 or float64)."""
+    global _default_dtype
+    dt = as_dtype(dtype)
+    if dt not in (float32, float64):
+        raise TypeError(f"default dtype must be float32 or float64, got {dt}")
+    _default_dtype = dt
+
+
+def get_default_dtype() -> np.dtype:
+    return _default_dtype
+
+
+def as_dtype(dtype) -> np.dtype:
+    """Normalise a dtype given as a NumPy dtype, a Python type or a name."""
+    if dtype is None:
+        return _default_dtype
+    if isinstance(dtype, str):
+        try:
+            return _DTYPE_NAMES[dtype.removeprefix("torch.")]
+        except KeyError:
+            raise TypeError(f"unknown dtype {dtype!r}; choose one of {sorted(_DTYPE_NAMES)}") from None
+    if dtype is float:
+        return _default_dtype
+    if dtype is int:
+        return int64
+    if dtype is bool:
+        return bool_
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"unknown dtype {dtype!r}") from None
+
+
+def is_floating(dtype: np.dtype) -> bool:
+    """True for dtypes that can carry gradients (floats and exact numbers)."""
+    return dtype.kind == "f" or dtype == exact
+
+
+# ---------------------------------------------------------------- random numbers
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed glassnet's global generator (used by initialisers, rand, randn, dropout, shuffling)."""
+    global _generator
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    _generator = np.random.default_rng(int(seed) & 0xFFFF_FFFF_FFFF_FFFF)
+    return _generator
+
+
+def generator() -> np.random.Generator:
+    return _generator
+
+
+def get_rng_state() -> dict:
+    return _generator.bit_generator.state
+
+
+def set_rng_state(state: dict) -> None:
+    _generator.bit_generator.state = state
+
+
+# ---------------------------------------------------------------- elementwise math
+
+def _sympy():
+    try:
+        import sympy
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "exact mode needs SymPy: pip install 'glassnet[exact]'") from None
+    return sympy
+
+
+def _exact_map(name: str, a: np.ndarray) -> np.ndarray:
+    fn = getattr(_sympy(), name)
+    out = np.empty(a.shape, dtype=object)
+    flat_in, flat_out = a.reshape(-1), out.reshape(-1)
+    for i, v in enumerate(flat_in):
+        flat_out[i] = fn(v)
+    return out
+
+
+def exp(a: np.ndarray) -> np.ndarray:
+    return _exact_map("exp", a) if a.dtype == exact else np.exp(a)
+
+
+def log(a: np.ndarray) -> np.ndarray:
+    return _exact_map("log", a) if a.dtype == exact else np.log(a)
+
+
+def tanh(a: np.ndarray) -> np.ndarray:
+    return _exact_map("tanh", a) if a.dtype == exact else np.tanh(a)
+
+
+def sqrt(a: np.ndarray) -> np.ndarray:
+    return _exact_map("sqrt", a) if a.dtype == exact else np.sqrt(a)
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """σ(z) = 1 / (1 + e^(−z)), computed without overflow for |z| ≥ 1000.
+
+    For z < 0 the form e^z / (1 + e^z) is used, so e^(−z) is never evaluated at a
+    large positive argument.
+    """
+    if a.dtype == exact:
+        return 1 / (1 + exp(-a))
+    e = np.exp(-np.abs(a))          # in (0, 1]: cannot overflow
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
+    """log Σ e^a along axis, keepdims, shifted by the max for stability."""
+    if a.dtype == exact:
+        return log(exp(a).sum(axis=axis, keepdims=True))
+    m = a.max(axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    return m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))

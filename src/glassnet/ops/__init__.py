@@ -1,0 +1,15 @@
+"""Differentiable operations. Each op computes its forward array and, right beside it,
+the backward closure that maps ∂L/∂output to ∂L/∂input; ``methods`` attaches them to
+Tensor as operators and methods."""
+from .arithmetic import add, div, matmul, mul, neg, pow, sub
+from .dropout import dropout
+from .elementwise import (abs, clamp, exp, leaky_relu, log, maximum, minimum, relu, sigmoid, sqrt,
+                          step, tanh, where)
+from .linear import linear
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                   hinge_loss, mse_loss, nll_loss, squared_error)
+from .methods import install_methods
+from .reduction import argmax, argmin, max, mean, min, std, sum, var
+from .shape import (cat, clone, expand, flatten, getitem, permute, reshape, squeeze, stack,
+                    to_dtype, transpose, unsqueeze)
+from .softmax import log_softmax, softmax, softmax_jacobian

@@ -1,0 +1,167 @@
+"""+ − × ÷ ** @ and negation, with NumPy broadcasting undone in the backward."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _backend
+from ..errors import ShapeError
+from ..tensor import Tensor, make_result
+from ._util import as_tensor, broadcast_error, is_scalar, unbroadcast
+
+
+def add(a, b) -> Tensor:
+    """a + b;  ∂/∂a = 1, ∂/∂b = 1 (summed over broadcast dimensions)."""
+    if not isinstance(a, Tensor):
+        a, b = b, a                     # addition commutes
+    if is_scalar(b):
+        return make_result(a._data + b, (a,), lambda g: (g,), "add")
+    b = as_tensor(b)
+    try:
+        out = a._data + b._data
+    except ValueError:
+        raise broadcast_error("add", a._data, b._data) from None
+    sa, sb = a._data.shape, b._data.shape
+
+    def backward(g):
+        return (unbroadcast(g, sa) if a.requires_grad else None,
+                unbroadcast(g, sb) if b.requires_grad else None)
+    return make_result(out, (a, b), backward, "add")
+
+
+def sub(a, b) -> Tensor:
+    """a − b;  ∂/∂a = 1, ∂/∂b = −1."""
+    if is_scalar(b):
+        return make_result(a._data - b, (a,), lambda g: (g,), "sub")
+    if is_scalar(a):
+        return make_result(a - b._data, (b,), lambda g: (-g,), "sub")
+    a, b = as_tensor(a), as_tensor(b)
+    try:
+        out = a._data - b._data
+    except ValueError:
+        raise broadcast_error("sub", a._data, b._data) from None
+    sa, sb = a._data.shape, b._data.shape
+
+    def backward(g):
+        return (unbroadcast(g, sa) if a.requires_grad else None,
+                -unbroadcast(g, sb) if b.requires_grad else None)
+    return make_result(out, (a, b), backward, "sub")
+
+
+def mul(a, b) -> Tensor:
+    """a ∘ b;  ∂/∂a = b, ∂/∂b = a."""
+    if not isinstance(a, Tensor):
+        a, b = b, a
+    if is_scalar(b):
+        return make_result(a._data * b, (a,), lambda g: (g * b,), "mul")
+    b = as_tensor(b)
+    try:
+        out = a._data * b._data
+    except ValueError:
+        raise broadcast_error("mul", a._data, b._data) from None
+    ad, bd = a._data, b._data
+
+    def backward(g):
+        return (unbroadcast(g * bd, ad.shape) if a.requires_grad else None,
+                unbroadcast(g * ad, bd.shape) if b.requires_grad else None)
+    return make_result(out, (a, b), backward, "mul")
+
+
+def div(a, b) -> Tensor:
+    """a / b;  ∂/∂a = 1/b, ∂/∂b = −a/b²."""
+    if is_scalar(b):
+        return make_result(a._data / b, (a,), lambda g: (g / b,), "div")
+    if is_scalar(a):
+        bd = b._data
+        out = a / bd
+        return make_result(out, (b,), lambda g: (-g * out / bd,), "div")
+    a, b = as_tensor(a), as_tensor(b)
+    try:
+        out = a._data / b._data
+    except ValueError:
+        raise broadcast_error("div", a._data, b._data) from None
+    ad, bd = a._data, b._data
+
+    def backward(g):
+        return (unbroadcast(g / bd, ad.shape) if a.requires_grad else None,
+                unbroadcast(-g * out / bd, bd.shape) if b.requires_grad else None)
+    return make_result(out, (a, b), backward, "div")
+
+
+def neg(a: Tensor) -> Tensor:
+    """−a."""
+    return make_result(-a._data, (a,), lambda g: (-g,), "neg")
+
+
+def pow(a, b) -> Tensor:
+    """a ** b;  ∂/∂a = b·a^(b−1), ∂/∂b = a^b · log a."""
+    if is_scalar(b):
+        ad = a._data
+        out = ad ** b
+
+        def backward_base(g):
+            if b == 0:
+                return (np.zeros_like(g),)
+            return (g * b * ad ** (b - 1),)
+        return make_result(out, (a,), backward_base, "pow")
+    if is_scalar(a):
+        bd = b._data
+        out = a ** bd
+        log_a = _backend.log(np.asarray(a, dtype=bd.dtype))
+        return make_result(out, (b,), lambda g: (g * out * log_a,), "pow")
+    a, b = as_tensor(a), as_tensor(b)
+    try:
+        out = a._data ** b._data
+    except ValueError:
+        raise broadcast_error("pow", a._data, b._data) from None
+    ad, bd = a._data, b._data
+
+    def backward(g):
+        ga = unbroadcast(g * bd * ad ** (bd - 1), ad.shape) if a.requires_grad else None
+        gb = None
+        if b.requires_grad:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = np.where(ad > 0, _backend.log(np.where(ad > 0, ad, 1)), 0) \
+                    if ad.dtype != object else _backend.log(ad)
+            gb = unbroadcast(g * out * log_a, bd.shape)
+        return ga, gb
+    return make_result(out, (a, b), backward, "pow")
+
+
+def matmul(a, b) -> Tensor:
+    """a @ b with NumPy/torch rules for 1-D operands and batch broadcasting;
+    ∂/∂a = g @ bᵀ, ∂/∂b = aᵀ @ g."""
+    a, b = as_tensor(a), as_tensor(b)
+    ad, bd = a._data, b._data
+    if ad.ndim == 0 or bd.ndim == 0:
+        raise ShapeError(f"matmul: both arguments need at least one dimension, got shapes "
+                         f"{ad.shape} and {bd.shape}")
+    k_a = ad.shape[-1]
+    k_b = bd.shape[0] if bd.ndim == 1 else bd.shape[-2]
+    if k_a != k_b:
+        raise ShapeError(f"matmul: shapes {ad.shape} and {bd.shape} cannot be multiplied "
+                         f"({k_a} ≠ {k_b}: the last dimension of the first must equal the "
+                         f"{'only' if bd.ndim == 1 else 'second-to-last'} dimension of the second)")
+    try:
+        out = ad @ bd
+    except ValueError:
+        raise broadcast_error("matmul (batch dimensions)", ad[..., 0, 0] if ad.ndim > 2 else ad,
+                              bd[..., 0, 0] if bd.ndim > 2 else bd) from None
+
+    def backward(g):
+        a2 = ad if ad.ndim > 1 else ad[None, :]            # (k,) → (1, k)
+        b2 = bd if bd.ndim > 1 else bd[:, None]            # (k,) → (k, 1)
+        if ad.ndim == 1 and bd.ndim == 1:
+            g2 = np.reshape(g, (1, 1))                     # () → (1, 1)
+        elif ad.ndim == 1:
+            g2 = g[..., None, :]                           # (…, n) → (…, 1, n)
+        elif bd.ndim == 1:
+            g2 = g[..., None]                              # (…, m) → (…, m, 1)
+        else:
+            g2 = g
+        ga = gb = None
+        if a.requires_grad:
+            ga = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(ad.shape)
+        if b.requires_grad:
+            gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(bd.shape)
+        return ga, gb
+    return make_result(out, (a, b), backward, "matmul")

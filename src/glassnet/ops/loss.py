@@ -1,0 +1,291 @@
+"""Loss functions as fused ops: each computes the per-element loss, reduces it, and
+knows its own gradient (fused for speed and stability, e.g. softmax + NLL)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _backend
+from ..errors import ShapeError
+from ..tensor import Tensor, make_result
+from ._util import as_tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(per_item: np.ndarray, reduction: str, denominator=None):
+    """The reduced loss and a function mapping ∂L/∂loss to ∂L/∂per_item."""
+    if reduction == "none":
+        return per_item, lambda g: g
+    if reduction == "sum":
+        return np.asarray(per_item.sum(), dtype=per_item.dtype), lambda g: g
+    n = per_item.size if denominator is None else denominator
+    return np.asarray(per_item.sum() / n, dtype=per_item.dtype), lambda g: g / n
+
+
+def _same_shape(name: str, input: np.ndarray, target: np.ndarray) -> None:
+    # A loss never broadcasts: (N, 1) against (N,) would silently build an N×N loss.
+    if input.shape != target.shape:
+        raise ShapeError(
+            f"{name}: input has shape {input.shape} but target has shape {target.shape}; "
+            f"they must match (reshape one, e.g. target.reshape({list(input.shape)}) or "
+            f"input.squeeze())")
+
+
+def _float_target(name: str, target, like: np.ndarray) -> Tensor:
+    target = as_tensor(target)
+    if target._data.dtype != like.dtype and like.dtype != object:
+        target = Tensor._wrap(target._data.astype(like.dtype))
+    return target
+
+
+# ------------------------------------------------------------------ classification
+
+def _class_layout(name: str, input: np.ndarray, target: np.ndarray):
+    """(M, C) logits with classes last and the matching flat targets; unbatched (C,) allowed."""
+    if input.ndim == 0:
+        raise ShapeError(f"{name}: input must have a class dimension, got a 0-d tensor")
+    if input.ndim == 1:
+        x = input[None, :]                                # (C,) → (1, C)
+    else:
+        x = np.moveaxis(input, 1, -1).reshape(-1, input.shape[1])   # (N, C, …) → (N·…, C)
+    return x
+
+
+def _class_targets(name: str, input: np.ndarray, target: np.ndarray, ignore_index: int):
+    """Validated flat class indices, the mask of counted samples, and the number of classes."""
+    C = input.shape[0] if input.ndim == 1 else input.shape[1]
+    expected = () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
+    if target.shape != expected:
+        raise ShapeError(
+            f"{name}: input of shape {input.shape} needs class-index targets of shape {expected} "
+            f"(one integer class per sample) or probability targets of shape {input.shape}; "
+            f"got target of shape {target.shape}")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{name}: class-index targets must be integers (int64), got {target.dtype}; "
+                        f"use target.long()")
+    t = target.reshape(-1)
+    valid = t != ignore_index
+    bad = t[valid & ((t < 0) | (t >= C))]
+    if bad.size:
+        raise IndexError(f"{name}: target {int(bad[0])} is out of bounds for {C} classes "
+                         f"(class indices must be in 0 … {C - 1})")
+    return np.where(valid, t, 0), valid, C
+
+
+def _restore_layout(grad2d: np.ndarray, input: np.ndarray) -> np.ndarray:
+    if input.ndim == 1:
+        return grad2d[0]
+    moved = grad2d.reshape((input.shape[0],) + input.shape[2:] + (input.shape[1],))
+    return np.moveaxis(moved, -1, 1)
+
+
+def _per_sample_shape(input: np.ndarray) -> tuple:
+    return () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
+
+
+def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """ℓᵢ = −Σ_c qᵢ_c log softmax(xᵢ)_c, q the (weighted, smoothed) one-hot or probability target.
+
+    Fused log-softmax + NLL: ∂ℓᵢ/∂xᵢ = softmax(xᵢ)·Σ_c qᵢ_c − qᵢ, which is p − y for a plain
+    one-hot target. Finite for logits of ±1000.
+    """
+    check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    xd = input._data
+    td = target._data if isinstance(target, Tensor) else np.asarray(target)
+    x = _class_layout("cross_entropy", xd, td)
+    M, C = x.shape
+    logp = x - _backend.logsumexp(x, 1)
+    w = None if weight is None else (weight._data if isinstance(weight, Tensor) else np.asarray(weight))
+    if w is not None and w.shape != (C,):
+        raise ShapeError(f"cross_entropy: weight must have one entry per class ({C},), got {w.shape}")
+    eps = label_smoothing
+
+    if td.shape == xd.shape and td.dtype.kind in "fO":          # probability targets
+        q = td.reshape(x.shape) if xd.ndim == 1 else np.moveaxis(td, 1, -1).reshape(M, C)
+        if eps:
+            q = q * (1 - eps) + eps / C
+        if w is not None:
+            q = q * w
+        per = -(q * logp).sum(axis=1)
+        denominator = M
+        plain_index = None
+    else:                                                       # class-index targets
+        t, valid, _ = _class_targets("cross_entropy", xd, td, ignore_index)
+        rows = np.arange(M)
+        w_t = valid.astype(x.dtype) if w is None else w[t] * valid
+        denominator = w_t.sum()
+        if w is None and not eps and valid.all():
+            plain_index = t
+            q = None
+            per = -logp[rows, t]
+        else:
+            plain_index = None
+            q = np.zeros_like(x)
+            q[rows, t] = w_t * (1 - eps)
+            if eps:
+                smooth = (eps / C) * (np.ones(C, dtype=x.dtype) if w is None else w)
+                q += valid[:, None] * smooth[None, :]
+            per = -(q * logp).sum(axis=1)
+    per = per.reshape(_per_sample_shape(xd))
+    out, scale = _reduce(per, reduction, denominator)
+
+    def backward(g):
+        p = _backend.exp(logp)
+        if plain_index is not None:
+            grad = p
+            grad[np.arange(M), plain_index] -= 1                # p − onehot(t)
+        else:
+            grad = p * q.sum(axis=1, keepdims=True) - q
+        s = np.asarray(scale(g)).reshape(-1, 1) if reduction == "none" else scale(g)
+        return (_restore_layout(grad * s, xd),)
+    return make_result(out, (input,), backward, "cross_entropy")
+
+
+def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """ℓᵢ = −w_{tᵢ} · input[i, tᵢ] (input holds log-probabilities);  ∂ℓᵢ/∂input[i, tᵢ] = −w_{tᵢ}."""
+    check_reduction(reduction)
+    xd = input._data
+    td = target._data if isinstance(target, Tensor) else np.asarray(target)
+    x = _class_layout("nll_loss", xd, td)
+    M, C = x.shape
+    t, valid, _ = _class_targets("nll_loss", xd, td, ignore_index)
+    w = None if weight is None else (weight._data if isinstance(weight, Tensor) else np.asarray(weight))
+    if w is not None and w.shape != (C,):
+        raise ShapeError(f"nll_loss: weight must have one entry per class ({C},), got {w.shape}")
+    w_t = valid.astype(x.dtype) if w is None else w[t] * valid
+    rows = np.arange(M)
+    per = (-x[rows, t] * w_t).reshape(_per_sample_shape(xd))
+    out, scale = _reduce(per, reduction, w_t.sum())
+
+    def backward(g):
+        grad = np.zeros_like(x)
+        s = np.asarray(scale(g)).reshape(-1) if reduction == "none" else scale(g)
+        grad[rows, t] = -w_t * s
+        return (_restore_layout(grad, xd),)
+    return make_result(out, (input,), backward, "nll_loss")
+
+
+# ------------------------------------------------------------------ regression
+
+def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """ℓ = (a − y)², averaged by default;  ∂ℓ/∂a = 2(a − y)."""
+    check_reduction(reduction)
+    target = _float_target("mse_loss", target, input._data)
+    _same_shape("mse_loss", input._data, target._data)
+    diff = input._data - target._data
+    out, scale = _reduce(diff * diff, reduction)
+
+    def backward(g):
+        ga = 2 * diff * scale(g)
+        return ga, -ga
+    return make_result(out, (input, target), backward, "mse_loss")
+
+
+def squared_error(input: Tensor, target, reduction: str = "sum") -> Tensor:
+    """The seeds' squared error E = ½ Σ (a − y)² (summed by default);  ∂E/∂a = a − y."""
+    check_reduction(reduction)
+    target = _float_target("squared_error", target, input._data)
+    _same_shape("squared_error", input._data, target._data)
+    diff = input._data - target._data
+    out, scale = _reduce(diff * diff / 2, reduction)
+
+    def backward(g):
+        ga = diff * scale(g)
+        return ga, -ga
+    return make_result(out, (input, target), backward, "squared_error")
+
+
+# ------------------------------------------------------------------ binary
+
+def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "mean") -> Tensor:
+    """ℓ = −w[y log a + (1 − y) log(1 − a)] for probabilities a;  ∂ℓ/∂a = w(a − y)/(a(1 − a)).
+
+    As in torch, each log is clamped at −100 so a = 0 or 1 gives a finite loss.
+    """
+    check_reduction(reduction)
+    ad = input._data
+    target = _float_target("binary_cross_entropy", target, ad)
+    yd = target._data
+    _same_shape("binary_cross_entropy", ad, yd)
+    if ad.dtype != object and ((ad < 0) | (ad > 1)).any():
+        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
+                         "(apply a sigmoid first, or use binary_cross_entropy_with_logits)")
+    w = None if weight is None else as_tensor(weight)._data
+    with np.errstate(divide="ignore"):
+        log_a = np.maximum(_backend.log(ad), -100) if ad.dtype != object else _backend.log(ad)
+        log_1a = np.maximum(_backend.log(1 - ad), -100) if ad.dtype != object else _backend.log(1 - ad)
+    per = -(yd * log_a + (1 - yd) * log_1a)
+    if w is not None:
+        per = per * w
+    out, scale = _reduce(per, reduction)
+
+    def backward(g):
+        denom = ad * (1 - ad)
+        if ad.dtype != object:
+            denom = np.maximum(denom, 1e-12)
+        grad = (ad - yd) / denom
+        if w is not None:
+            grad = grad * w
+        return (grad * scale(g),)
+    return make_result(out, (input,), backward, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reduction: str = "mean",
+                                     pos_weight=None) -> Tensor:
+    """ℓ = −w[c·y log σ(x) + (1 − y) log(1 − σ(x))], c = pos_weight;  ∂ℓ/∂x = w[(1 − y) − c·y·(1 − σ(x))]
+    (σ(x) − y when c = 1). Computed as (1 − y)x + (1 + (c − 1)y)·softplus(−x): finite for |x| = 1000.
+    """
+    check_reduction(reduction)
+    xd = input._data
+    target = _float_target("binary_cross_entropy_with_logits", target, xd)
+    yd = target._data
+    _same_shape("binary_cross_entropy_with_logits", xd, yd)
+    w = None if weight is None else as_tensor(weight)._data
+    pw = None if pos_weight is None else as_tensor(pos_weight)._data
+    if xd.dtype == object:
+        softplus_neg = _backend.log(1 + _backend.exp(-xd))
+    else:
+        softplus_neg = np.maximum(-xd, 0) + np.log1p(np.exp(-np.abs(xd)))   # log(1 + e^(−x))
+    coef = 1 if pw is None else 1 + (pw - 1) * yd
+    per = (1 - yd) * xd + coef * softplus_neg
+    if w is not None:
+        per = per * w
+    out, scale = _reduce(per, reduction)
+
+    def backward(g):
+        s = _backend.sigmoid(xd)
+        grad = s - yd if pw is None else (1 - yd) - coef * (1 - s)
+        if w is not None:
+            grad = grad * w
+        return (grad * scale(g),)
+    return make_result(out, (input,), backward, "binary_cross_entropy_with_logits")
+
+
+def hinge_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """ℓ = max(0, 1 − y·a) with y ∈ {−1, +1};  ∂ℓ/∂a = −y where y·a ≤ 1, else 0.
+
+    At y·a = 1 the seeds' subgradient (the "otherwise" branch of L_h) is used.
+    """
+    check_reduction(reduction)
+    ad = input._data
+    target = _float_target("hinge_loss", target, ad)
+    yd = target._data
+    _same_shape("hinge_loss", ad, yd)
+    if yd.dtype != object and not np.isin(yd, (-1, 1)).all():
+        raise ValueError("hinge_loss: targets must be −1 or +1 (got values "
+                         f"{np.unique(yd[~np.isin(yd, (-1, 1))])[:5].tolist()}); "
+                         "map labels {0, 1} with y = 2·label − 1")
+    margin = yd * ad
+    active = margin <= 1
+    per = np.where(active, 1 - margin, 0).astype(ad.dtype, copy=False)
+    out, scale = _reduce(per, reduction)
+    return make_result(out, (input,), lambda g: (-yd * active * scale(g),), "hinge_loss")

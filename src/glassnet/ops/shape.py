@@ -1,0 +1,193 @@
+"""Ops that move values around without arithmetic: reshape, transpose, indexing,
+concatenation, dtype casts. Their backward moves the gradient back the same way."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _backend
+from ..errors import ShapeError
+from ..tensor import Tensor, make_result
+from ._util import normalize_dim
+
+
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def reshape(a: Tensor, *shape) -> Tensor:
+    """The same values in a new shape (one dimension may be −1);  gradient reshaped back."""
+    shape = _shape_arg(shape)
+    ad = a._data
+    try:
+        out = ad.reshape(shape)
+    except ValueError:
+        raise ShapeError(f"reshape: shape {shape} is invalid for a tensor of shape {ad.shape} "
+                         f"({ad.size} elements)") from None
+    in_shape = ad.shape
+    return make_result(out, (a,), lambda g: (g.reshape(in_shape),), "reshape")
+
+
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions start_dim…end_dim into one: (N, C, L) → (N, C·L) for start_dim=1."""
+    ad = a._data
+    if ad.ndim == 0:
+        return reshape(a, 1)
+    s = normalize_dim(start_dim, ad.ndim, "flatten")
+    e = normalize_dim(end_dim, ad.ndim, "flatten")
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    return reshape(a, ad.shape[:s] + (-1,) + ad.shape[e + 1:])
+
+
+def permute(a: Tensor, *dims) -> Tensor:
+    """Reorder dimensions;  the gradient is permuted back by the inverse order."""
+    dims = _shape_arg(dims)
+    ad = a._data
+    if len(dims) != ad.ndim:
+        raise ShapeError(f"permute: got {len(dims)} dimensions {dims} for a tensor with {ad.ndim}")
+    dims = tuple(normalize_dim(d, ad.ndim, "permute") for d in dims)
+    inverse = tuple(np.argsort(dims))
+    return make_result(ad.transpose(dims), (a,), lambda g: (g.transpose(inverse),), "permute")
+
+
+def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions;  the gradient is swapped back."""
+    ad = a._data
+    d0, d1 = normalize_dim(dim0, ad.ndim, "transpose"), normalize_dim(dim1, ad.ndim, "transpose")
+    return make_result(np.swapaxes(ad, d0, d1), (a,),
+                       lambda g: (np.swapaxes(g, d0, d1),), "transpose")
+
+
+def t(a: Tensor) -> Tensor:
+    """Transpose of a matrix (0-D and 1-D tensors are returned as they are)."""
+    if a._data.ndim > 2:
+        raise ShapeError(f"t() expects a tensor with ≤ 2 dimensions, got shape {a.shape}; "
+                         f"use transpose(dim0, dim1) or permute")
+    if a._data.ndim < 2:
+        return a
+    return transpose(a, 0, 1)
+
+
+def T(a: Tensor) -> Tensor:
+    """All dimensions reversed (the matrix transpose for 2-D tensors)."""
+    if a._data.ndim < 2:
+        return a
+    return permute(a, *reversed(range(a._data.ndim)))
+
+
+def squeeze(a: Tensor, dim=None) -> Tensor:
+    ad = a._data
+    if dim is None:
+        return reshape(a, tuple(s for s in ad.shape if s != 1))
+    d = normalize_dim(dim, ad.ndim, "squeeze")
+    if ad.ndim == 0 or ad.shape[d] != 1:
+        return a
+    return reshape(a, ad.shape[:d] + ad.shape[d + 1:])
+
+
+def unsqueeze(a: Tensor, dim: int) -> Tensor:
+    ad = a._data
+    d = normalize_dim(dim, ad.ndim + 1, "unsqueeze")
+    return reshape(a, ad.shape[:d] + (1,) + ad.shape[d:])
+
+
+def expand(a: Tensor, *sizes) -> Tensor:
+    """A broadcast view to ``sizes`` (−1 keeps a size);  the gradient is summed back."""
+    sizes = _shape_arg(sizes)
+    ad = a._data
+    lead = len(sizes) - ad.ndim
+    target = tuple(ad.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    try:
+        out = np.broadcast_to(ad, target)
+    except ValueError:
+        raise ShapeError(f"expand: cannot expand shape {ad.shape} to {sizes}") from None
+    from ._util import unbroadcast
+    return make_result(out, (a,), lambda g: (unbroadcast(g, ad.shape),), "expand")
+
+
+def _index_arrays(index):
+    """Tensors inside an index become arrays; returns (index, is_basic)."""
+    if isinstance(index, Tensor):
+        return index._data, False
+    if isinstance(index, tuple):
+        parts = tuple(p._data if isinstance(p, Tensor) else p for p in index)
+        basic = all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
+                    for p in parts)
+        return parts, basic
+    if index is None or index is Ellipsis or isinstance(index, (int, np.integer, slice)):
+        return index, True
+    return np.asarray(index), False
+
+
+def getitem(a: Tensor, index) -> Tensor:
+    """a[index] with NumPy's indexing rules;  the gradient is scattered back (and summed
+    where an advanced index picks the same element twice)."""
+    index, basic = _index_arrays(index)
+    ad = a._data
+    try:
+        out = ad[index]
+    except IndexError as exc:
+        raise IndexError(f"index {index!r} is out of range for a tensor of shape {ad.shape}: {exc}") from None
+    if basic:
+        out = out.copy() if isinstance(out, np.ndarray) else np.asarray(out)
+
+    def backward(g):
+        full = np.zeros_like(ad)
+        if basic:
+            full[index] = g
+        else:
+            np.add.at(full, index, g)
+        return (full,)
+    return make_result(np.asarray(out), (a,), backward, "index")
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension;  each gets its slice of the gradient."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    arrays = [t._data for t in tensors]
+    d = normalize_dim(dim, arrays[0].ndim, "cat")
+    try:
+        out = np.concatenate(arrays, axis=d)
+    except ValueError:
+        raise ShapeError(f"cat: shapes {[x.shape for x in arrays]} differ outside dimension {d}") from None
+    bounds = np.cumsum([x.shape[d] for x in arrays])[:-1]
+
+    def backward(g):
+        return tuple(np.split(g, bounds, axis=d))
+    return make_result(out, tuple(tensors), backward, "cat")
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dimension."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    shapes = {t._data.shape for t in tensors}
+    if len(shapes) != 1:
+        raise ShapeError(f"stack: all tensors must have the same shape, got {[t.shape for t in tensors]}")
+    d = normalize_dim(dim, tensors[0]._data.ndim + 1, "stack")
+    out = np.stack([t._data for t in tensors], axis=d)
+
+    def backward(g):
+        return tuple(np.take(g, i, axis=d) for i in range(len(tensors)))
+    return make_result(out, tuple(tensors), backward, "stack")
+
+
+def to_dtype(a: Tensor, dtype) -> Tensor:
+    """The values cast to ``dtype``;  the gradient is cast back to a's dtype."""
+    dt = _backend.as_dtype(dtype)
+    ad = a._data
+    if ad.dtype == dt:
+        return a
+    in_dtype = ad.dtype
+    if not _backend.is_floating(dt):
+        return Tensor._wrap(ad.astype(dt))
+    return make_result(ad.astype(dt), (a,), lambda g: (g.astype(in_dtype),), "to")
+
+
+def clone(a: Tensor) -> Tensor:
+    return make_result(a._data.copy(), (a,), lambda g: (g,), "clone")

@@ -1,0 +1,365 @@
+"""Tensor: a NumPy array plus the reverse-mode autodiff graph that produced it.
+
+Every differentiable op (see ``glassnet.ops``) computes its output array and hands
+``make_result`` the parents and a ``backward`` closure written right under the
+forward: ``backward(g)`` receives ∂L/∂out and returns ∂L/∂parent for each parent
+(``None`` where a parent needs no gradient). ``Tensor.backward`` walks the graph
+in reverse topological order, iteratively, adding up the gradients of a tensor that
+is used in several places.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import _backend
+from .errors import GraphError, NonFiniteError
+from .grad_mode import state as _grad_state
+
+# Called as hook(tensor) for every op result while a recorder (glassnet.trace) is on.
+_recorders: list[Callable[["Tensor"], None]] = []
+
+
+def _freed_backward(g):
+    raise GraphError(
+        "Trying to backward through the graph a second time (or directly access saved "
+        "values after they have already been freed). Saved intermediate values of the "
+        "graph are freed when you call .backward(). Specify retain_graph=True if you need "
+        "to backward through the graph a second time.")
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    Create tensors with ``glassnet.tensor``, ``glassnet.zeros`` and friends. The
+    array itself is ``t.numpy()``; ``t.grad`` holds ∂L/∂t after ``L.backward()``.
+    """
+
+    __slots__ = ("_data", "requires_grad", "grad", "_parents", "_backward", "_op",
+                 "_retains_grad", "name", "__weakref__")
+
+    __array_priority__ = 1000  # ndarray ⊕ Tensor defers to Tensor's reflected op
+
+    def __init__(self, data, dtype=None, requires_grad: bool = False) -> None:
+        self._data = _to_array(data, dtype, copy=True)
+        self.grad: Tensor | None = None
+        self._parents: tuple = ()
+        self._backward = None
+        self._op = ""
+        self._retains_grad = False
+        self.name: str | None = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ------------------------------------------------------------------ basics
+    @classmethod
+    def _wrap(cls, array: np.ndarray) -> "Tensor":
+        """A leaf tensor around ``array`` without copying or checking (internal)."""
+        t = cls.__new__(cls)
+        t._data = array
+        t.grad = None
+        t.requires_grad = False
+        t._parents = ()
+        t._backward = None
+        t._op = ""
+        t._retains_grad = False
+        t.name = None
+        return t
+
+    @property
+    def data(self) -> "Tensor":
+        """The same values as a tensor outside the graph (shares memory, as in torch)."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._backward is None
+
+    @property
+    def grad_fn(self):
+        return self._op or None if self._backward is not None else None
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def size(self, dim: int | None = None):
+        return self._data.shape if dim is None else self._data.shape[dim]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad and not _backend.is_floating(self._data.dtype):
+            raise GraphError(
+                f"only tensors of floating point dtype can require gradients, got {self._data.dtype}")
+        if not self.is_leaf and not requires_grad:
+            raise GraphError("requires_grad can only be changed on leaf tensors; use .detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ∂L/∂self in ``.grad`` after backward even though this is not a leaf."""
+        if not self.requires_grad:
+            raise GraphError("can't retain_grad on a tensor that has requires_grad=False")
+        if not self.is_leaf:
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def detach(self) -> "Tensor":
+        """The same values (shared memory) cut out of the graph."""
+        return Tensor._wrap(self._data)
+
+    def detach_(self) -> "Tensor":
+        self._parents, self._backward, self._op = (), None, ""
+        self.requires_grad = False
+        return self
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise GraphError(
+                "Can't call numpy() on a tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def item(self):
+        if self._data.size != 1:
+            raise ValueError(
+                f"a tensor with {self._data.size} elements cannot be converted to a Python scalar")
+        return self._data.reshape(()).item() if self._data.dtype != object else self._data.reshape(-1)[0]
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of a tensor with {self._data.size} values is ambiguous")
+        return bool(self._data.reshape(())[()])
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, separator=", ", prefix="tensor(",
+                               precision=4, suppress_small=True)
+        extras = []
+        if self._data.dtype not in (_backend.get_default_dtype(), _backend.int64, _backend.bool_):
+            extras.append(f"dtype={self._data.dtype}")
+        if self._backward is not None:
+            extras.append(f"grad_fn=<{self._op or 'Op'}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    # ----------------------------------------------------------------- autodiff
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Sequence["Tensor"] | None = None) -> None:
+        """Accumulate ∂self/∂leaf into ``leaf.grad`` for every leaf that requires grad.
+
+        ``gradient`` is ∂L/∂self; it may be left out only when self has one element
+        (a loss), in which case it is 1. The graph's saved values are freed afterwards
+        unless ``retain_graph=True``.
+        """
+        if create_graph:
+            raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
+        if not self.requires_grad:
+            raise GraphError("element 0 of tensors does not require grad and does not have a grad_fn")
+        if gradient is None:
+            if self._data.size != 1:
+                raise GraphError(
+                    f"grad can be implicitly created only for scalar outputs; this tensor has shape "
+                    f"{self.shape}: call .sum() or .mean() first, or pass gradient= of that shape")
+            if self._data.dtype.kind == "f" and not np.isfinite(self._data).all():
+                raise NonFiniteError(
+                    f"the loss is {self._data.reshape(-1)[0]}: backward through a non-finite loss would "
+                    f"fill every gradient with NaN. Look for log(0), overflow in exp, a too large "
+                    f"learning rate, or NaN in the inputs.")
+            seed = np.ones_like(self._data)
+        else:
+            seed = np.array(gradient._data if isinstance(gradient, Tensor) else gradient,
+                            dtype=self._data.dtype)
+            if seed.shape != self.shape:
+                raise GraphError(
+                    f"gradient has shape {seed.shape} but the tensor has shape {self.shape}")
+        run_backward([self], [seed], retain_graph=bool(retain_graph), inputs=inputs)
+
+    # Operators, methods and in-place updates are attached at the bottom of this module.
+
+
+def _topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """Nodes that need gradients, every node after all of its parents (iterative DFS)."""
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for p in node._parents:
+            if p.requires_grad and id(p) not in seen:
+                stack.append((p, False))
+    return order
+
+
+def run_backward(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], retain_graph: bool = False,
+                 inputs: Sequence[Tensor] | None = None) -> None:
+    order = _topological_order(roots)
+    grads: dict[int, np.ndarray] = {}
+    for r, s in zip(roots, seeds):
+        grads[id(r)] = grads[id(r)] + s if id(r) in grads else s
+    handed_out: set[int] = set()    # arrays already stored in some .grad (never share one)
+    only = None if inputs is None else {id(t) for t in inputs}
+
+    for node in reversed(order):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        if node._backward is None or node._retains_grad:
+            if only is None or id(node) in only:
+                if id(g) in handed_out or not g.flags.owndata:
+                    g = g.copy()
+                handed_out.add(id(g))
+                _accumulate_grad(node, g)
+            if node._backward is None:
+                continue
+        parent_grads = node._backward(g)
+        if not retain_graph:
+            node._backward = _freed_backward
+        for p, pg in zip(node._parents, parent_grads):
+            if pg is None or not p.requires_grad:
+                continue
+            if pg.dtype != p._data.dtype:
+                pg = pg.astype(p._data.dtype)
+            key = id(p)
+            prev = grads.get(key)
+            grads[key] = pg if prev is None else prev + pg
+
+
+def _accumulate_grad(t: Tensor, g: np.ndarray) -> None:
+    if t.grad is None:
+        t.grad = Tensor._wrap(g)
+    else:
+        t.grad._data = t.grad._data + g   # out of place: never write into a shared array
+
+
+def make_result(data: np.ndarray, parents: tuple, backward, op: str) -> Tensor:
+    """Wrap an op's output; record the graph edge only when a parent needs gradients."""
+    t = Tensor.__new__(Tensor)
+    t._data = data
+    t.grad = None
+    t._retains_grad = False
+    t.name = None
+    t._op = op
+    if _grad_state.enabled:
+        for p in parents:
+            if p.requires_grad:
+                t.requires_grad = True
+                t._parents = parents
+                t._backward = backward
+                break
+        else:
+            t.requires_grad = False
+            t._parents = ()
+            t._backward = None
+    else:
+        t.requires_grad = False
+        t._parents = ()
+        t._backward = None
+    if _recorders:
+        for hook in _recorders:
+            hook(t)
+    return t
+
+
+# ------------------------------------------------------------------ construction
+
+def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
+    """Turn Python data, arrays or tensors into an ndarray with torch's dtype rules:
+    Python floats take the default dtype, Python ints int64, bools bool; arrays keep theirs."""
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    else:
+        try:
+            arr = np.asarray(data)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"could not make a tensor from {type(data).__name__}: {exc}") from None
+        if dtype is None:
+            if arr.dtype.kind == "f":
+                arr = arr.astype(_backend.get_default_dtype(), copy=False)
+            elif arr.dtype.kind in "iu":
+                arr = arr.astype(_backend.int64, copy=False)
+            elif arr.dtype.kind == "O" and arr.size and not _all_numbers(arr):
+                raise TypeError(
+                    f"could not make a tensor from ragged or non-numeric data of type {type(data).__name__}")
+            elif arr.dtype.kind not in "bfiuO":
+                raise TypeError(f"can't make a tensor from data of dtype {arr.dtype}")
+        copy = False if arr is not data else copy
+    if dtype is not None:
+        dt = _backend.as_dtype(dtype)
+        if arr.dtype != dt:
+            return arr.astype(dt)
+    return arr.copy() if copy else arr
+
+
+def _all_numbers(arr: np.ndarray) -> bool:
+    return all(isinstance(v, numbers.Number) or hasattr(v, "is_number") for v in arr.reshape(-1))
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+from . import ops as _ops  # noqa: E402  (ops need Tensor defined)
+
+_ops.install_methods(Tensor)
