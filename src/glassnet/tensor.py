@@ -9,7 +9,9 @@ is used in several places.
 """
 from __future__ import annotations
 
+import itertools
 import numbers
+import operator
 from typing import Callable, Sequence
 
 import numpy as np
@@ -17,6 +19,10 @@ import numpy as np
 from . import _backend
 from .errors import GraphError, NonFiniteError
 from .grad_mode import state as _grad_state
+
+# Op results are numbered as they are made; a node's number is larger than its parents'.
+_creation_counter = itertools.count()
+_creation_number = operator.attrgetter("_seq")
 
 # Called as hook(tensor) for every op result while a recorder (glassnet.trace) is on.
 _recorders: list[Callable[["Tensor"], None]] = []
@@ -38,7 +44,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "requires_grad", "grad", "_parents", "_backward", "_op",
-                 "_retains_grad", "name", "__weakref__")
+                 "_retains_grad", "_seq", "name", "__weakref__")
 
     __array_priority__ = 1000  # ndarray ⊕ Tensor defers to Tensor's reflected op
 
@@ -230,47 +236,58 @@ class Tensor:
     # Operators, methods and in-place updates are attached at the bottom of this module.
 
 
-def _topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
-    """Nodes that need gradients, every node after all of its parents (iterative DFS)."""
-    order: list[Tensor] = []
+def _graph_nodes(roots: Sequence[Tensor]) -> list[Tensor]:
+    """The non-leaf nodes reachable from ``roots``, latest first.
+
+    Every op result gets a creation number larger than its parents', so sorting by it
+    (newest first) is a topological order: a node comes before all of its parents.
+    """
+    nodes: list[Tensor] = []
     seen: set[int] = set()
-    stack = [(r, False) for r in roots]
+    stack = [r for r in roots if r._backward is not None]
+    for r in stack:
+        seen.add(id(r))
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
+        node = stack.pop()
+        nodes.append(node)
         for p in node._parents:
-            if p.requires_grad and id(p) not in seen:
-                stack.append((p, False))
-    return order
+            if p._backward is not None and id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    nodes.sort(key=_creation_number, reverse=True)
+    return nodes
 
 
 def run_backward(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], retain_graph: bool = False,
                  inputs: Sequence[Tensor] | None = None) -> None:
-    order = _topological_order(roots)
+    """Propagate ``seeds`` (∂L/∂root) to every leaf, adding up the paths through shared nodes."""
     grads: dict[int, np.ndarray] = {}
-    for r, s in zip(roots, seeds):
-        grads[id(r)] = grads[id(r)] + s if id(r) in grads else s
-    handed_out: set[int] = set()    # arrays already stored in some .grad (never share one)
+    handed_out: set[int] = set()    # arrays already stored in some .grad: never store one twice
     only = None if inputs is None else {id(t) for t in inputs}
 
-    for node in reversed(order):
+    def store(t: Tensor, g: np.ndarray) -> None:
+        if only is not None and id(t) not in only:
+            return
+        if t.grad is None:
+            if id(g) in handed_out or not g.flags.owndata:
+                g = g.copy()
+            handed_out.add(id(g))
+            t.grad = Tensor._wrap(g)
+        else:
+            t.grad._data = t.grad._data + g    # out of place: never write into a shared array
+
+    for r, s in zip(roots, seeds):
+        if r._backward is None:
+            store(r, s)
+        else:
+            grads[id(r)] = grads[id(r)] + s if id(r) in grads else s
+
+    for node in _graph_nodes(roots):
         g = grads.pop(id(node), None)
         if g is None:
             continue
-        if node._backward is None or node._retains_grad:
-            if only is None or id(node) in only:
-                if id(g) in handed_out or not g.flags.owndata:
-                    g = g.copy()
-                handed_out.add(id(g))
-                _accumulate_grad(node, g)
-            if node._backward is None:
-                continue
+        if node._retains_grad:
+            store(node, g)
         parent_grads = node._backward(g)
         if not retain_graph:
             node._backward = _freed_backward
@@ -279,16 +296,12 @@ def run_backward(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], retain_gr
                 continue
             if pg.dtype != p._data.dtype:
                 pg = pg.astype(p._data.dtype)
-            key = id(p)
-            prev = grads.get(key)
-            grads[key] = pg if prev is None else prev + pg
-
-
-def _accumulate_grad(t: Tensor, g: np.ndarray) -> None:
-    if t.grad is None:
-        t.grad = Tensor._wrap(g)
-    else:
-        t.grad._data = t.grad._data + g   # out of place: never write into a shared array
+            if p._backward is None:
+                store(p, pg)
+            else:
+                key = id(p)
+                prev = grads.get(key)
+                grads[key] = pg if prev is None else prev + pg
 
 
 def make_result(data: np.ndarray, parents: tuple, backward, op: str) -> Tensor:
@@ -305,6 +318,7 @@ def make_result(data: np.ndarray, parents: tuple, backward, op: str) -> Tensor:
                 t.requires_grad = True
                 t._parents = parents
                 t._backward = backward
+                t._seq = next(_creation_counter)
                 break
         else:
             t.requires_grad = False
@@ -334,17 +348,18 @@ def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
             arr = np.asarray(data)
         except (ValueError, TypeError) as exc:
             raise TypeError(f"could not make a tensor from {type(data).__name__}: {exc}") from None
+        python_data = not hasattr(data, "dtype")   # array-likes (NumPy scalars, torch) keep theirs
         if dtype is None:
-            if arr.dtype.kind == "f":
+            if arr.dtype.kind == "f" and python_data:
                 arr = arr.astype(_backend.get_default_dtype(), copy=False)
-            elif arr.dtype.kind in "iu":
+            elif arr.dtype.kind in "iu" and python_data:
                 arr = arr.astype(_backend.int64, copy=False)
             elif arr.dtype.kind == "O" and arr.size and not _all_numbers(arr):
                 raise TypeError(
                     f"could not make a tensor from ragged or non-numeric data of type {type(data).__name__}")
             elif arr.dtype.kind not in "bfiuO":
                 raise TypeError(f"can't make a tensor from data of dtype {arr.dtype}")
-        copy = False if arr is not data else copy
+        copy = copy and not arr.flags.owndata   # np.asarray copied, unless data lent its buffer
     if dtype is not None:
         dt = _backend.as_dtype(dtype)
         if arr.dtype != dt:

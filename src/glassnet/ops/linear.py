@@ -1,6 +1,8 @@
 """The affine map of a Linear layer, fused into one op: y = x Wᵀ + b."""
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import ShapeError
 from ..tensor import Tensor, make_result
 
@@ -34,6 +36,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             else:                                          # (…, out), (…, in) → (out, in)
                 gw = g.reshape(-1, g.shape[-1]).T @ xd.reshape(-1, xd.shape[-1])
         if bias is not None and bias.requires_grad:
-            gb = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+            if g.ndim == 2 and g.dtype != object:
+                gb = np.ones(g.shape[0], dtype=g.dtype) @ g   # column sums as one BLAS call
+            else:
+                gb = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
         return (gx, gw, gb) if bias is not None else (gx, gw)
     return make_result(out, parents, backward, "linear")

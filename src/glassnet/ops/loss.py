@@ -100,6 +100,10 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     xd = input._data
     td = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if (weight is None and not label_smoothing and xd.ndim == 2 and td.ndim == 1
+            and td.dtype.kind in "iu" and xd.dtype != object and td.shape[0] == xd.shape[0]
+            and td.size and 0 <= td.min() and td.max() < xd.shape[1]):
+        return _cross_entropy_plain(input, td, reduction)
     x = _class_layout("cross_entropy", xd, td)
     M, C = x.shape
     logp = x - _backend.logsumexp(x, 1)
@@ -146,6 +150,27 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
             grad = p * q.sum(axis=1, keepdims=True) - q
         s = np.asarray(scale(g)).reshape(-1, 1) if reduction == "none" else scale(g)
         return (_restore_layout(grad * s, xd),)
+    return make_result(out, (input,), backward, "cross_entropy")
+
+
+def _cross_entropy_plain(input: Tensor, t: np.ndarray, reduction: str) -> Tensor:
+    """The training hot path of cross_entropy: (N, C) logits, valid class indices, no options.
+
+    ℓᵢ = log Σ_c e^{xᵢ_c − mᵢ} − (xᵢ_{tᵢ} − mᵢ) with mᵢ = max_c xᵢ_c;  ∂ℓᵢ/∂xᵢ = softmax(xᵢ) − onehot(tᵢ).
+    """
+    x = input._data
+    rows = np.arange(x.shape[0])
+    shifted = x - x.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
+    per = np.log(total[:, 0]) - shifted[rows, t]
+    out, scale = _reduce(per, reduction)
+
+    def backward(g):
+        grad = e / total
+        grad[rows, t] -= 1
+        grad *= scale(g)[:, None] if reduction == "none" else scale(g)
+        return (grad,)
     return make_result(out, (input,), backward, "cross_entropy")
 
 
