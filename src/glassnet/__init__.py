@@ -10,7 +10,8 @@ from .ops import (abs, argmax, argmin, cat, clamp, exp, flatten, log, log_softma
                   maximum, mean, min, minimum, permute, relu, reshape, sigmoid, softmax, sqrt,
                   squeeze, stack, std, sum, tanh, transpose, unsqueeze, var, where)
 from .tensor import Tensor, is_tensor
-from . import nn
+from . import nn, optim
+from .serialization import load, save
 
 float = float32
 double = float64
