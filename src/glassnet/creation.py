@@ -101,7 +101,10 @@ def randn(*size, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def randint(low, high=None, size=(), dtype=None) -> Tensor:
-    if high is None:
+    """Integers in [low, high); ``randint(high, size)`` as in torch."""
+    if isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     return Tensor._wrap(_backend.generator().integers(low, high, size=_size((size,)),
                                                       dtype=_backend.as_dtype(dtype or _backend.int64)))

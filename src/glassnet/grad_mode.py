@@ -33,6 +33,11 @@ class set_grad_enabled:
 class _GradModeContext:
     mode: bool
 
+    def __new__(cls, fn=None):
+        # ``@no_grad`` without parentheses decorates ``fn`` directly, as torch allows.
+        self = super().__new__(cls)
+        return self(fn) if callable(fn) else self
+
     def __enter__(self) -> None:
         self.prev = state.enabled
         state.enabled = self.mode

@@ -23,9 +23,29 @@ def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def is_scalar(x) -> bool:
-    """A Python (or NumPy scalar) number: combined with arrays as NumPy's weak scalars, so
-    ``float32_tensor * 0.5`` stays float32."""
-    return isinstance(x, numbers.Number) and not isinstance(x, np.ndarray)
+    """A Python number: combined with arrays as NumPy's weak scalars, so ``float32_tensor * 0.5``
+    stays float32. NumPy scalars are not weak in NumPy 2 (they carry a dtype); they go the
+    0-d tensor way and ``promote`` keeps float32 there."""
+    return isinstance(x, numbers.Number) and not isinstance(x, np.generic)
+
+
+# bool < integer < floating < exact: the categories of torch's type promotion
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "O": 3}
+
+
+def promote(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cast two operands of different dtypes to torch's result dtype where NumPy's differs: the
+    higher category wins outright (float32 ⊕ int64 → float32, NumPy says float64), and within a
+    category a dimensioned operand beats a 0-d one (float32 ⊕ 0-d float64 → float32).
+    Called only when the dtypes differ, so same-dtype ops pay one comparison."""
+    ca, cb = _CATEGORY.get(a.dtype.kind, 3), _CATEGORY.get(b.dtype.kind, 3)
+    if ca != cb:
+        dt = a.dtype if ca > cb else b.dtype
+    elif (a.ndim == 0) != (b.ndim == 0):
+        dt = b.dtype if a.ndim == 0 else a.dtype
+    else:
+        return a, b                                   # NumPy's promotion is torch's here
+    return a.astype(dt, copy=False), b.astype(dt, copy=False)
 
 
 def as_tensor(x) -> Tensor:
@@ -48,7 +68,7 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple | None:
     out = tuple(sorted(normalize_dim(int(d), ndim, op) for d in dims))
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: dimension listed twice in {dim}")
-    return out
+    return out if ndim else ()       # a 0-d tensor accepts dim 0 / −1 (as torch) but has no axes
 
 
 def broadcast_error(op: str, a: np.ndarray, b: np.ndarray) -> ShapeError:

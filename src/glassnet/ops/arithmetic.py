@@ -6,7 +6,7 @@ import numpy as np
 from .. import _backend
 from ..errors import ShapeError
 from ..tensor import Tensor, make_result
-from ._util import as_tensor, broadcast_error, is_scalar, unbroadcast
+from ._util import as_tensor, broadcast_error, is_scalar, promote, unbroadcast
 
 
 def add(a, b) -> Tensor:
@@ -16,11 +16,14 @@ def add(a, b) -> Tensor:
     if is_scalar(b):
         return make_result(a._data + b, (a,), lambda g: (g,), "add")
     b = as_tensor(b)
+    ad, bd = a._data, b._data
+    if ad.dtype != bd.dtype:
+        ad, bd = promote(ad, bd)
     try:
-        out = a._data + b._data
+        out = ad + bd
     except ValueError:
-        raise broadcast_error("add", a._data, b._data) from None
-    sa, sb = a._data.shape, b._data.shape
+        raise broadcast_error("add", ad, bd) from None
+    sa, sb = ad.shape, bd.shape
 
     def backward(g):
         return (unbroadcast(g, sa) if a.requires_grad else None,
@@ -35,11 +38,14 @@ def sub(a, b) -> Tensor:
     if is_scalar(a):
         return make_result(a - b._data, (b,), lambda g: (-g,), "sub")
     a, b = as_tensor(a), as_tensor(b)
+    ad, bd = a._data, b._data
+    if ad.dtype != bd.dtype:
+        ad, bd = promote(ad, bd)
     try:
-        out = a._data - b._data
+        out = ad - bd
     except ValueError:
-        raise broadcast_error("sub", a._data, b._data) from None
-    sa, sb = a._data.shape, b._data.shape
+        raise broadcast_error("sub", ad, bd) from None
+    sa, sb = ad.shape, bd.shape
 
     def backward(g):
         return (unbroadcast(g, sa) if a.requires_grad else None,
@@ -54,11 +60,13 @@ def mul(a, b) -> Tensor:
     if is_scalar(b):
         return make_result(a._data * b, (a,), lambda g: (g * b,), "mul")
     b = as_tensor(b)
-    try:
-        out = a._data * b._data
-    except ValueError:
-        raise broadcast_error("mul", a._data, b._data) from None
     ad, bd = a._data, b._data
+    if ad.dtype != bd.dtype:
+        ad, bd = promote(ad, bd)
+    try:
+        out = ad * bd
+    except ValueError:
+        raise broadcast_error("mul", ad, bd) from None
 
     def backward(g):
         return (unbroadcast(g * bd, ad.shape) if a.requires_grad else None,
@@ -75,11 +83,13 @@ def div(a, b) -> Tensor:
         out = a / bd
         return make_result(out, (b,), lambda g: (-g * out / bd,), "div")
     a, b = as_tensor(a), as_tensor(b)
-    try:
-        out = a._data / b._data
-    except ValueError:
-        raise broadcast_error("div", a._data, b._data) from None
     ad, bd = a._data, b._data
+    if ad.dtype != bd.dtype:
+        ad, bd = promote(ad, bd)
+    try:
+        out = ad / bd
+    except ValueError:
+        raise broadcast_error("div", ad, bd) from None
 
     def backward(g):
         return (unbroadcast(g / bd, ad.shape) if a.requires_grad else None,
@@ -109,11 +119,13 @@ def pow(a, b) -> Tensor:
         log_a = _backend.log(np.asarray(a, dtype=bd.dtype))
         return make_result(out, (b,), lambda g: (g * out * log_a,), "pow")
     a, b = as_tensor(a), as_tensor(b)
-    try:
-        out = a._data ** b._data
-    except ValueError:
-        raise broadcast_error("pow", a._data, b._data) from None
     ad, bd = a._data, b._data
+    if ad.dtype != bd.dtype:
+        ad, bd = promote(ad, bd)
+    try:
+        out = ad ** bd
+    except ValueError:
+        raise broadcast_error("pow", ad, bd) from None
 
     def backward(g):
         ga = unbroadcast(g * bd * ad ** (bd - 1), ad.shape) if a.requires_grad else None

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _backend
 from ..tensor import Tensor, make_result
-from ._util import as_tensor, broadcast_error, is_scalar, unbroadcast
+from ._util import as_tensor, broadcast_error, is_scalar, promote, unbroadcast
 
 
 def exp(a: Tensor) -> Tensor:
@@ -91,6 +91,8 @@ def where(condition, a, b) -> Tensor:
     b_t = b if isinstance(b, Tensor) else None
     ad = a._data if a_t is not None else a
     bd = b._data if b_t is not None else b
+    if isinstance(ad, np.ndarray) and isinstance(bd, np.ndarray) and ad.dtype != bd.dtype:
+        ad, bd = promote(ad, bd)
     try:
         out = np.where(cond, ad, bd)
     except ValueError:
@@ -120,12 +122,13 @@ def minimum(a, b) -> Tensor:
 
 def _pairwise_extreme(a, b, pick, wins, op: str) -> Tensor:
     a, b = as_tensor(a), (b if is_scalar(b) else as_tensor(b))
-    bd = b if is_scalar(b) else b._data
+    ad, bd = a._data, (b if is_scalar(b) else b._data)
+    if not is_scalar(b) and ad.dtype != bd.dtype:
+        ad, bd = promote(ad, bd)
     try:
-        out = pick(a._data, bd)
+        out = pick(ad, bd)
     except ValueError:
-        raise broadcast_error(op, a._data, np.asarray(bd)) from None
-    ad = a._data
+        raise broadcast_error(op, ad, np.asarray(bd)) from None
     share_a = np.where(wins(ad, bd), 1.0, np.where(ad == bd, 0.5, 0.0)).astype(out.dtype)
     if is_scalar(b):
         return make_result(out, (a,), lambda g: (unbroadcast(g * share_a, ad.shape),), op)

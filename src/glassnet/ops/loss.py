@@ -102,7 +102,8 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
     td = target._data if isinstance(target, Tensor) else np.asarray(target)
     if (weight is None and not label_smoothing and xd.ndim == 2 and td.ndim == 1
             and td.dtype.kind in "iu" and xd.dtype != object and td.shape[0] == xd.shape[0]
-            and td.size and 0 <= td.min() and td.max() < xd.shape[1]):
+            and td.size and 0 <= td.min() and td.max() < xd.shape[1]
+            and not 0 <= ignore_index < xd.shape[1]):            # no target can be ignored
         return _cross_entropy_plain(input, td, reduction)
     x = _class_layout("cross_entropy", xd, td)
     M, C = x.shape

@@ -68,9 +68,10 @@ def _extreme(a: Tensor, dim, keepdim: bool, largest: bool, op: str):
         full = np.zeros_like(ad)
         np.put_along_axis(full, idx, g if keepdim else np.expand_dims(g, d), axis=d)
         return (full,)
+    indices = idx if keepdim else np.squeeze(idx, d)   # a new name: backward needs idx unsqueezed
     if not keepdim:
-        values, idx = np.squeeze(values, d), np.squeeze(idx, d)
-    return MaxResult(make_result(values, (a,), backward, op), Tensor._wrap(idx.astype(np.int64)))
+        values = np.squeeze(values, d)
+    return MaxResult(make_result(values, (a,), backward, op), Tensor._wrap(indices.astype(np.int64)))
 
 
 def max(a: Tensor, dim=None, keepdim: bool = False):
