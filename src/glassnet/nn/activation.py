@@ -1,9 +1,8 @@
 """Activation layers, each a one-line forward over its functional op."""
 from __future__ import annotations
 
-import warnings
-
-from . import functional as F
+from ..ops import leaky_relu, log_softmax, relu, sigmoid, softmax, step, tanh
+from .functional import _implicit_dim
 from .module import Module
 
 
@@ -12,9 +11,13 @@ class ReLU(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = inplace      # accepted for torch's API; glassnet never works in place
 
     def forward(self, x):
-        return F.relu(x)
+        return relu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
@@ -22,40 +25,34 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class Tanh(Module):
     """a = tanh z;  a′ = 1 − tanh² z."""
 
     def forward(self, x):
-        return F.tanh(x)
+        return tanh(x)
 
 
 class Sigmoid(Module):
     """a = σ(z) = 1/(1 + e^(−z));  a′ = σ(z)(1 − σ(z))."""
 
     def forward(self, x):
-        return F.sigmoid(x)
+        return sigmoid(x)
 
 
 class Step(Module):
     """The hard threshold of the seeds: a = 1 if z ≥ 0 else 0; its gradient is 0."""
 
     def forward(self, x):
-        return F.step(x)
-
-
-def _implicit_dim(ndim: int) -> int:
-    warnings.warn("Implicit dimension choice for softmax has been deprecated. "
-                  "Change the call to include dim=X as an argument.", stacklevel=3)
-    return 0 if ndim in (0, 1, 3) else 1
+        return step(x)
 
 
 class Softmax(Module):
@@ -66,7 +63,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x):
-        return F.softmax(x, self.dim if self.dim is not None else _implicit_dim(x.ndim))
+        return softmax(x, self.dim if self.dim is not None else _implicit_dim(x.ndim, 4))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -80,7 +77,7 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, x):
-        return F.log_softmax(x, self.dim if self.dim is not None else _implicit_dim(x.ndim))
+        return log_softmax(x, self.dim if self.dim is not None else _implicit_dim(x.ndim, 4))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

@@ -46,6 +46,11 @@ class Sequential(Module):
         keys = list(self._modules)
         for key in (keys[index] if isinstance(index, slice) else [keys[index]]):
             del self._modules[key]
+        # Renumber 0 … n−1 as torch does, so a later append cannot overwrite a module.
+        modules = list(self._modules.values())
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self._modules[str(i)] = m
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -91,7 +96,7 @@ class ModuleDict(Module):
 
     def __init__(self, modules=None) -> None:
         super().__init__()
-        for name, m in (modules or {}).items():
+        for name, m in dict(modules or {}).items():    # a mapping or (name, module) pairs
             self.add_module(name, m)
 
     def __getitem__(self, key: str) -> Module:

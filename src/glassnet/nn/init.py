@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from .. import _backend
 from ..tensor import Tensor
 
-_GAINS = {"linear": 1.0, "identity": 1.0, "conv1d": 1.0, "conv2d": 1.0, "sigmoid": 1.0,
-          "tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 3.0 / 4}
+_GAINS = {"linear": 1.0, "identity": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0,
+          "conv_transpose1d": 1.0, "conv_transpose2d": 1.0, "conv_transpose3d": 1.0,
+          "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 3.0 / 4}
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -84,10 +86,16 @@ def _fan(t: Tensor, mode: str) -> int:
 
 def kaiming_uniform_(t: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
     """U(−bound, bound) with bound = gain·√(3 / fan); torch's Linear uses a = √5, i.e. bound = 1/√fan_in."""
+    if 0 in t.shape:                    # fan may be 0 (Linear(0, n)): nothing to fill, as in torch
+        warnings.warn("Initializing zero-element tensors is a no-op")
+        return t
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(t, mode))
     return uniform_(t, -bound, bound)
 
 
 def kaiming_normal_(t: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    if 0 in t.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op")
+        return t
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(t, mode))
     return normal_(t, 0.0, std)

@@ -1,6 +1,7 @@
 """Module: the base class of layers and models, with torch's registration rules."""
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from typing import Callable, Iterator, NamedTuple
 
@@ -231,7 +232,7 @@ class Module:
                 else:
                     p.grad._data[...] = 0
 
-    def to(self, *args, dtype=None, device=None) -> "Module":
+    def to(self, *args, dtype=None, device=None, non_blocking: bool = False) -> "Module":
         """Cast every floating-point parameter and buffer to ``dtype`` in place (CPU only)."""
         for a in args:
             if isinstance(a, str) and a.split(":")[0] == "cpu":
@@ -282,11 +283,11 @@ class Module:
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = []
-        if strict and (missing or unexpected):
-            if unexpected:
-                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected))
+        if strict and (missing or unexpected):              # in torch's order: missing first
             if missing:
                 errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
+            if unexpected:
+                errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected))
         for name, target in own.items():
             if name not in state_dict:
                 continue
@@ -324,6 +325,14 @@ class Module:
 
     def __getstate__(self):
         raise TypeError("glassnet modules are not pickled; save model.state_dict() with glassnet.save")
+
+    def __deepcopy__(self, memo) -> "Module":
+        """copy.deepcopy(model): an independent model (copying is allowed, pickling is not)."""
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for name, value in self.__dict__.items():
+            object.__setattr__(new, name, copy.deepcopy(value, memo))
+        return new
 
 
 def _indent(text: str) -> str:

@@ -1,6 +1,8 @@
 """Parameter: a leaf tensor that a Module registers as something to train."""
 from __future__ import annotations
 
+import copy
+
 from ..tensor import Tensor, _to_array
 
 
@@ -18,7 +20,16 @@ class Parameter(Tensor):
             self.requires_grad_(True)
 
     def __repr__(self) -> str:
-        return "Parameter containing:\n" + Tensor.__repr__(self.detach())
+        return "Parameter containing:\n" + Tensor.__repr__(self)
+
+    def __deepcopy__(self, memo) -> "Parameter":
+        # copy.deepcopy(model) works although pickling does not (a copy runs no stranger's code).
+        new = Parameter(self._data.copy(), self.requires_grad)
+        new.name = self.name
+        memo[id(self)] = new
+        if self.grad is not None:
+            new.grad = copy.deepcopy(self.grad, memo)
+        return new
 
     def __reduce_ex__(self, protocol):
         raise TypeError("glassnet tensors are not pickled; save a state_dict with glassnet.save")
