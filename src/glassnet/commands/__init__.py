@@ -1,0 +1,1 @@
+"""Subcommands of the ``glassnet`` command line, one module each (see glassnet.cli)."""
