@@ -2,6 +2,7 @@
 the backward closure that maps ∂L/∂output to ∂L/∂input; ``methods`` attaches them to
 Tensor as operators and methods."""
 from .arithmetic import add, div, matmul, mul, neg, pow, sub
+from .conv import conv1d, conv2d
 from .dropout import dropout
 from .elementwise import (abs, clamp, exp, leaky_relu, log, maximum, minimum, relu, sigmoid, sqrt,
                           step, tanh, where)
@@ -9,6 +10,7 @@ from .linear import linear
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                    hinge_loss, mse_loss, nll_loss, squared_error)
 from .methods import install_methods
+from .pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, pad
 from .reduction import argmax, argmin, max, mean, min, std, sum, var
 from .shape import (cat, clone, expand, flatten, getitem, permute, reshape, squeeze, stack,
                     to_dtype, transpose, unsqueeze)

@@ -1,0 +1,358 @@
+"""Pooling (max and average over sliding windows) and padding, with their gradients.
+
+Windows are visited one kernel offset at a time: offset j of every window is one
+strided slice of the padded input, so a k×k pool is k² whole-array operations — no
+loop over samples or pixels, and no copy of the k²-times larger window array.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _backend
+from ..errors import ShapeError
+from ..tensor import Tensor, make_result
+from .conv import as_tuple, check_input_ndim, pad_array, window_slices
+
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "pad"]
+
+_LAYOUT = {1: "(C, L) / (N, C, L)", 2: "(C, H, W) / (N, C, H, W)"}
+
+
+class _Windows:
+    """The geometry of a pooling: kernel, stride, padding, output size, right/bottom padding."""
+
+    def __init__(self, op: str, nd: int, xd: np.ndarray, kernel_size, stride, padding, dilation,
+                 ceil_mode: bool, max_pool: bool) -> None:
+        check_input_ndim(xd, nd, op, _LAYOUT[nd])
+        K = as_tuple(kernel_size, nd, "kernel_size", op)
+        S = as_tuple(K if stride is None or (not isinstance(stride, int) and len(stride) == 0)
+                     else stride, nd, "stride", op)
+        P = as_tuple(padding, nd, "padding", op)
+        D = as_tuple(dilation, nd, "dilation", op)
+        if min(K) <= 0:
+            raise ShapeError(f"{op}: kernel_size must be greater than zero, but got {K}")
+        if min(S) <= 0:
+            raise ShapeError(f"{op}: stride must be greater than zero, but got {S}")
+        if min(D) <= 0:
+            raise ShapeError(f"{op}: dilation must be greater than zero, but got {D}")
+        if min(P) < 0:
+            raise ShapeError(f"{op}: negative padding is not supported, got padding={P}")
+        extent = tuple(d * (k - 1) + 1 for d, k in zip(D, K))
+        # torch: a window must never lie entirely in the padding
+        limit = extent if max_pool else K
+        if any(2 * p > e for p, e in zip(P, limit)):
+            raise ShapeError(f"{op}: padding should be at most half of "
+                             f"{'the effective (dilated) ' if max_pool else 'the '}kernel size, "
+                             f"but got padding={P}, kernel_size={K}"
+                             + (f" and dilation={D}" if max_pool else ""))
+        spatial = xd.shape[-nd:]
+        out = []
+        for n, k, e, s, p in zip(spatial, K, extent, S, P):
+            o = (n + 2 * p - e + (s - 1 if ceil_mode else 0)) // s + 1
+            if ceil_mode and (o - 1) * s >= n + p:   # the last window must start inside the input
+                o -= 1
+            out.append(o)
+        out = tuple(out)
+        if min(out) <= 0:
+            raise ShapeError(f"{op}: input of shape {tuple(xd.shape)} is too small for "
+                             f"kernel_size={K}, padding={P}, dilation={D}: the output size would "
+                             f"be {out}")
+        self.kernel, self.stride, self.padding, self.dilation, self.out = K, S, P, D, out
+        # no input element is in two windows: backward can assign instead of add
+        self.disjoint = all(s >= e for s, e in zip(S, extent))
+        self.spatial = tuple(spatial)
+        # right/bottom padding: enough for the last window (ceil_mode may need more than P)
+        self.hi = tuple(max(p, (o - 1) * s + e - n - p)
+                        for o, s, e, n, p in zip(out, S, extent, spatial, P))
+
+    def offsets(self):
+        """(flat index, slices of the padded input) for every kernel offset."""
+        for j, offset in enumerate(np.ndindex(*self.kernel)):
+            yield j, (Ellipsis,) + window_slices(offset, self.dilation, self.stride, self.out)
+
+    def crop(self, padded: np.ndarray) -> np.ndarray:
+        return padded[(Ellipsis,) + tuple(slice(p, p + n)
+                                          for p, n in zip(self.padding, self.spatial))]
+
+
+# ---------------------------------------------------------------- max pooling
+
+def _max_pool(op: str, nd: int, x: Tensor, kernel_size, stride, padding, dilation, ceil_mode,
+              return_indices):
+    xd = x._data
+    win = _Windows(op, nd, xd, kernel_size, stride, padding, dilation, ceil_mode, max_pool=True)
+    if xd.dtype.kind == "f" or xd.dtype == object:
+        fill = -np.inf
+    elif xd.dtype.kind in "iu":
+        fill = np.iinfo(xd.dtype).min
+    else:
+        raise TypeError(f"{op}: input of dtype {xd.dtype} is not supported")
+    xp = pad_array(xd, win.padding, win.hi, fill)                   # pads with −∞: never the max
+    # the running maximum over kernel offsets (np.maximum propagates NaN, as torch does)
+    best = None
+    for _, sl in win.offsets():
+        best = xp[sl].copy() if best is None else np.maximum(best, xp[sl], out=best)
+
+    # Backward finds each window's maximum again by comparing with this private copy of the
+    # output (safe from in-place changes to the output): cheaper than tracking the argmax in
+    # the forward, whose masked updates cost ~10× a np.maximum.
+    maxima = best.copy() if x.requires_grad or return_indices else best
+
+    def winners():
+        """For each kernel offset j (in order), the mask of windows whose maximum sits at j:
+        the first offset holding the window's maximum (a NaN counts as the maximum)."""
+        free = np.ones(maxima.shape, dtype=bool)                    # windows not yet assigned
+        nan = xd.dtype.kind == "f" and np.isnan(maxima).any()
+        for j, sl in win.offsets():
+            m = np.equal(xp[sl], maxima)
+            if m.dtype != bool:                                     # exact (object) values
+                m = m.astype(bool)
+            if nan:
+                m |= np.isnan(xp[sl])
+            m &= free
+            free ^= m
+            yield j, sl, m
+
+    padded_shape = xp.shape
+
+    def backward(g):
+        # the gradient flows only to the element that was the maximum of each window;
+        # g·mask instead of np.where: arithmetic on masks is several times faster
+        gxp = np.zeros(padded_shape, dtype=g.dtype)
+        for _, sl, m in winners():
+            if win.disjoint:
+                np.multiply(g, m, out=gxp[sl])
+            else:                                                   # windows overlap: add
+                gxp[sl] += g * m
+        return (np.ascontiguousarray(win.crop(gxp)),)
+    y = make_result(best, (x,), backward, op)
+    if not return_indices:
+        return y
+    arg = np.zeros(best.shape, dtype=np.int64)                      # the winning kernel offset
+    for j, _, m in winners():
+        if j:
+            arg += m * j
+    # torch's indices: the flat position of each maximum within its (unpadded) input plane
+    flat = np.zeros(arg.shape, dtype=np.int64)
+    for axis, (k_pos, o, s, p, d, n) in enumerate(zip(
+            np.unravel_index(arg, win.kernel), win.out, win.stride, win.padding, win.dilation,
+            win.spatial)):
+        pos = (np.arange(o) * s - p).reshape((o,) + (1,) * (nd - 1 - axis)) + k_pos * d
+        flat = flat * n + pos
+    return y, Tensor._wrap(flat)
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """y[n, c, l] = max_j x_pad[n, c, l·s + j·d]  with x padded by −∞.
+
+    Args:
+        input: (N, C, L) or unbatched (C, L).
+        kernel_size, stride (default: kernel_size), padding (≤ half the dilated kernel),
+        dilation: int or 1-tuple.
+        ceil_mode: round the output length up instead of down.
+        return_indices: also return, for each output, the position of its maximum in L.
+
+    Shape: L_out = ⌊(L + 2·p − d·(k−1) − 1) / s⌋ + 1 (⌈…⌉ with ceil_mode).
+    Gradient: ∂L/∂x goes entirely to the maximum of each window (first one on ties).
+    """
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """y[n, c, h, w] = max_{i,j} x_pad[n, c, h·s₀ + i·d₀, w·s₁ + j·d₁]  with x padded by −∞.
+
+    Args:
+        input: (N, C, H, W) or unbatched (C, H, W).
+        kernel_size, stride (default: kernel_size), padding, dilation: int or (int, int).
+        ceil_mode: round the output size up instead of down.
+        return_indices: also return the flat position h·W + w of each maximum.
+
+    Shape: H_out = ⌊(H + 2·p₀ − d₀·(kH−1) − 1) / s₀⌋ + 1, likewise W_out.
+    """
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+# ---------------------------------------------------------------- average pooling
+
+def _window_counts(win: _Windows, count_include_pad: bool, dtype) -> np.ndarray:
+    """How many elements each window averages, as a (*out) array (windows are boxes, so the
+    count is a product of one count per axis). As in torch, padding counts when
+    count_include_pad, but the extra right padding of ceil_mode never does."""
+    counts = np.ones((), dtype=dtype)
+    for o, s, p, k, n in zip(win.out, win.stride, win.padding, win.kernel, win.spatial):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, n)
+        counts = np.multiply.outer(counts, (end - start).astype(dtype))
+    return counts
+
+
+def _avg_pool(op: str, nd: int, x: Tensor, kernel_size, stride, padding, ceil_mode,
+              count_include_pad, divisor_override=None) -> Tensor:
+    xd = x._data
+    if xd.dtype.kind != "f" and xd.dtype != object:
+        raise TypeError(f"{op}: expected a floating point input, got {xd.dtype}")
+    win = _Windows(op, nd, xd, kernel_size, stride, padding, 1, ceil_mode, max_pool=False)
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError(f"{op}: divisor_override must be non-zero")
+        counts = np.asarray(divisor_override, dtype=xd.dtype)
+    else:
+        counts = _window_counts(win, count_include_pad, xd.dtype)
+    if xd.dtype == object:                      # exact mode: Integer counts, so x/m stays exact
+        counts = np.asarray(np.frompyfunc(_backend._sympy().Integer, 1, 1)(
+            np.asarray(counts).astype(np.int64)), dtype=object)
+    xp = pad_array(xd, win.padding, win.hi, 0)
+    total = None
+    for _, sl in win.offsets():
+        total = xp[sl].copy() if total is None else np.add(total, xp[sl], out=total)
+    y = total / counts
+    padded_shape = xp.shape
+
+    def backward(g):
+        # every element of a window receives g / count of that window
+        share = g / counts
+        gxp = np.zeros(padded_shape, dtype=share.dtype)
+        for _, sl in win.offsets():
+            if win.disjoint:
+                gxp[sl] = share
+            else:                                                   # windows overlap: add
+                gxp[sl] += share
+        return (np.ascontiguousarray(win.crop(gxp)),)
+    return make_result(y, (x,), backward, op)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """y[n, c, l] = (1/m) Σ_j x_pad[n, c, l·s + j]  (m = k, or the real elements in the window
+    when count_include_pad=False).
+
+    Args:
+        input: (N, C, L) or unbatched (C, L).
+        kernel_size, stride (default: kernel_size), padding (≤ k/2, zeros): int or 1-tuple.
+        ceil_mode: round the output length up instead of down.
+        count_include_pad: count the zero padding in the divisor m.
+    """
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad)
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """y[n, c, h, w] = (1/m) Σ_{i,j} x_pad[n, c, h·s₀ + i, w·s₁ + j]  (m = kH·kW by default).
+
+    Args:
+        input: (N, C, H, W) or unbatched (C, H, W).
+        kernel_size, stride (default: kernel_size), padding (≤ k/2): int or (int, int).
+        ceil_mode: round the output size up instead of down.
+        count_include_pad: count the zero padding in the divisor m.
+        divisor_override: use this m for every window.
+    """
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+# ---------------------------------------------------------------- padding
+
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
+    """Pad the last len(pad)/2 dimensions; pad = (left_last, right_last, left_2nd_last, …).
+
+    As torch.nn.functional.pad: the pair for the last dimension comes first. mode is
+    'constant' (fill with value, default 0; a negative amount crops), 'reflect' (mirror
+    without repeating the edge), 'replicate' (repeat the edge) or 'circular' (wrap around).
+
+    Example: pad(x, (1, 2)) on x of shape (N, C, L) gives (N, C, L + 3); pad(x, (1, 1, 2, 2))
+    on (N, C, H, W) gives (N, C, H + 4, W + 2).
+    """
+    xd = input._data
+    try:
+        amounts = tuple(int(p) for p in pad)
+    except (TypeError, ValueError):
+        raise TypeError(f"pad: pad must be a tuple of ints, got {pad!r}") from None
+    if len(amounts) % 2:
+        raise ShapeError(f"pad: padding length must be divisible by 2, got pad={amounts}")
+    if len(amounts) // 2 > xd.ndim:
+        raise ShapeError(f"pad: padding length should be at most two times the input dimension, "
+                         f"but got pad={amounts} ({len(amounts)} values) for input of shape "
+                         f"{tuple(xd.shape)}")
+    m = len(amounts) // 2
+    # (lo, hi) for axes ndim−m … ndim−1, in axis order (the pad tuple lists the last axis first)
+    pairs = [(amounts[2 * i], amounts[2 * i + 1]) for i in range(m)][::-1]
+    axes = tuple(range(xd.ndim - m, xd.ndim))
+    if mode == "constant":
+        return _pad_constant(input, axes, pairs, 0 if value is None else value)
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: unknown padding mode {mode!r}; choose one of 'constant', "
+                         f"'reflect', 'replicate', 'circular'")
+    if value is not None and value != 0:
+        raise ValueError(f"pad: padding mode {mode!r} doesn't take a value argument")
+    return _pad_index(input, axes, pairs, mode)
+
+
+def _pad_constant(x: Tensor, axes: tuple, pairs: list, value) -> Tensor:
+    xd = x._data
+    shape, src, dst = list(xd.shape), [slice(None)] * xd.ndim, [slice(None)] * xd.ndim
+    for ax, (a, b) in zip(axes, pairs):
+        n = xd.shape[ax]
+        if n + a + b < 0:
+            raise ShapeError(f"pad: the input size {n} of dimension {ax}, plus padding {a} and "
+                             f"{b}, gives a negative output size")
+        shape[ax] = n + a + b
+        keep = slice(max(-a, 0), n - max(-b, 0))                    # negative amounts crop
+        kept = max(keep.stop - keep.start, 0)
+        src[ax], dst[ax] = keep, slice(max(a, 0), max(a, 0) + kept)
+    src, dst = tuple(src), tuple(dst)
+    out = np.full(shape, value, dtype=xd.dtype)
+    out[dst] = xd[src]
+    in_shape = xd.shape
+
+    def backward(g):
+        # padding cells were constants: only the copied cells get gradient
+        gx = np.zeros(in_shape, dtype=g.dtype)
+        gx[src] = g[dst]
+        return (gx,)
+    return make_result(out, (x,), backward, "pad")
+
+
+def _pad_index(x: Tensor, axes: tuple, pairs: list, mode: str) -> Tensor:
+    xd = x._data
+    index = []                                   # for each axis: source position of each output
+    for ax, (a, b) in zip(axes, pairs):
+        n = xd.shape[ax]
+        if a < 0 or b < 0:
+            raise ShapeError(f"pad: negative padding {(a, b)} is only supported in constant mode")
+        if mode == "reflect" and (a >= n or b >= n):
+            raise ShapeError(f"pad: padding size should be less than the corresponding input "
+                             f"dimension for reflect, but got padding {(a, b)} at dimension "
+                             f"{ax} of input {tuple(xd.shape)}")
+        if mode == "circular" and (a > n or b > n):
+            raise ShapeError(f"pad: padding {(a, b)} at dimension {ax} is larger than the input "
+                             f"size {n} for circular padding")
+        if mode == "replicate" and n == 0 and (a or b):
+            raise ShapeError(f"pad: cannot replicate-pad the empty dimension {ax}")
+        index.append(np.pad(np.arange(n), (a, b), mode=_PAD_MODES[mode]))
+    out = xd
+    for ax, idx in zip(axes, index):
+        out = np.take(out, idx, axis=ax)
+
+    def backward(g):
+        # the adjoint of the gather: each output cell adds its gradient to its source cell
+        for ax, idx, (a, b) in reversed(list(zip(axes, index, pairs))):
+            n = len(idx) - a - b
+            gm = np.moveaxis(g, ax, 0)
+            acc = gm[a:a + n].copy()                                # the interior, one to one
+            for j in list(range(a)) + list(range(a + n, len(idx))):  # the few padded cells
+                acc[idx[j]] += gm[j]
+            g = np.moveaxis(acc, 0, ax)
+        return (np.ascontiguousarray(g),)
+    return make_result(out, (x,), backward, "pad")
