@@ -390,3 +390,25 @@ def test_no_warnings_from_basic_training_step():
     # ∂mean((xw)²)/∂w = 2 xᵀ(xw) / 9 with every entry of xw positive here
     expected = 1 - 0.1 * 2 * x.numpy().T @ (x.numpy() @ np.ones((2, 3))) / 9
     np.testing.assert_allclose(w.detach().numpy(), expected, rtol=1e-14)
+
+
+def test_backward_refuses_values_changed_in_place_after_forward():
+    # y = Σ x∘c saves c for ∂y/∂x = c; changing c afterwards would make x.grad silently wrong.
+    x = gn.tensor([1.0, 2.0], requires_grad=True)
+    c = gn.tensor([3.0, 4.0])
+    y = (x * c).sum()
+    c.add_(1)
+    with pytest.raises(gn.GraphError, match="modified by an in-place operation"):
+        y.backward()
+    y = (x * c).sum()          # a fresh graph sees the new values: ∂y/∂x = c = [4, 5]
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 5.0])
+
+
+def test_item_assignment_after_forward_is_detected_too():
+    w = gn.tensor([[1.0, 2.0]], requires_grad=True)
+    x = gn.tensor([[3.0], [4.0]])
+    out = (w @ x).sum()
+    x[0, 0] = 10.0
+    with pytest.raises(gn.GraphError, match="'matmul' op"):
+        out.backward()

@@ -44,7 +44,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "requires_grad", "grad", "_parents", "_backward", "_op",
-                 "_retains_grad", "_seq", "name", "__weakref__")
+                 "_retains_grad", "_seq", "_version", "_saved_versions", "name", "__weakref__")
 
     __array_priority__ = 1000  # ndarray ⊕ Tensor defers to Tensor's reflected op
 
@@ -55,6 +55,7 @@ class Tensor:
         self._backward = None
         self._op = ""
         self._retains_grad = False
+        self._version = 0               # bumped by every in-place change of the values
         self.name: str | None = None
         self.requires_grad = False
         if requires_grad:
@@ -72,6 +73,7 @@ class Tensor:
         t._backward = None
         t._op = ""
         t._retains_grad = False
+        t._version = 0
         t.name = None
         return t
 
@@ -288,6 +290,9 @@ def run_backward(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], retain_gr
             continue
         if node._retains_grad:
             store(node, g)
+        for p, version in zip(node._parents, node._saved_versions):
+            if p._version != version:
+                raise GraphError(_modified_in_place_message(node, p, version))
         parent_grads = node._backward(g)
         if not retain_graph:
             node._backward = _freed_backward
@@ -304,12 +309,21 @@ def run_backward(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], retain_gr
                 grads[key] = pg if prev is None else prev + pg
 
 
+def _modified_in_place_message(node: Tensor, parent: Tensor, version: int) -> str:
+    return (f"one of the values needed to compute a gradient has been modified by an in-place "
+            f"operation: an input of shape {parent.shape} of the '{node._op}' op was changed "
+            f"{parent._version - version} time(s) after the forward pass used it, so its backward would "
+            f"give wrong gradients. Change it after backward(), or use an out-of-place version "
+            f"(x = x + 1 instead of x += 1).")
+
+
 def make_result(data: np.ndarray, parents: tuple, backward, op: str) -> Tensor:
     """Wrap an op's output; record the graph edge only when a parent needs gradients."""
     t = Tensor.__new__(Tensor)
     t._data = data
     t.grad = None
     t._retains_grad = False
+    t._version = 0
     t.name = None
     t._op = op
     if _grad_state.enabled:
@@ -319,6 +333,7 @@ def make_result(data: np.ndarray, parents: tuple, backward, op: str) -> Tensor:
                 t._parents = parents
                 t._backward = backward
                 t._seq = next(_creation_counter)
+                t._saved_versions = tuple([q._version for q in parents])
                 break
         else:
             t.requires_grad = False

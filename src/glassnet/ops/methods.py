@@ -25,6 +25,7 @@ def _inplace(fn):
                 "a tensor that requires grad is being used in an in-place operation; wrap the "
                 "update in `with glassnet.no_grad():`")
         fn(self, *args, **kwargs)
+        self._version += 1
         return self
     method.__name__ = fn.__name__
     return method
@@ -102,6 +103,7 @@ def install_methods(Tensor) -> None:
                              "or build the new values with where / cat")
         index, _ = sh._index_arrays(index)
         self._data[index] = _value(value)
+        self._version += 1
     T.__setitem__ = __setitem__
 
     T.__eq__ = _compare(np.equal)
