@@ -11,7 +11,7 @@ from .ops import (abs, argmax, argmin, cat, clamp, conv1d, conv2d, exp, flatten,
                   sigmoid, softmax, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze,
                   var, where)
 from .tensor import Tensor, is_tensor
-from . import nn, optim, signal
+from . import datasets, nn, optim, plot, signal, train, utils
 from .serialization import load, save
 
 float = float32
@@ -21,3 +21,11 @@ long = int64
 int = int32
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # glassnet.sklearn imports scikit-learn: load it only when it is asked for.
+    if name == "sklearn":
+        import importlib
+        return importlib.import_module(".sklearn", __name__)
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")

@@ -1,0 +1,56 @@
+"""Building the multilayer perceptrons that ``glassnet train`` and the scikit-learn
+estimators train, from a list of layer sizes and an activation name."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import nn
+
+# One registry: the name on the command line → the activation module.
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "logistic": nn.Sigmoid,          # scikit-learn's name
+    "leaky_relu": nn.LeakyReLU,
+    "identity": nn.Identity,
+}
+
+
+def mlp(sizes: Sequence[int], activation: str = "relu", dtype=None) -> nn.Sequential:
+    """Linear(sizes[0] → sizes[1]), activation, …, Linear(sizes[-2] → sizes[-1]).
+
+    The last layer has no activation (its outputs are logits for CrossEntropyLoss).
+    Example: ``mlp([64, 32, 10])`` is Linear(64, 32), ReLU, Linear(32, 10).
+    """
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"an MLP needs at least an input and an output size, all ≥ 1; got {sizes}")
+    try:
+        act = ACTIVATIONS[activation.lower()]
+    except (KeyError, AttributeError):
+        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}") from None
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b, dtype=dtype))
+        if i < len(sizes) - 2:
+            layers.append(act())
+    return nn.Sequential(*layers)
+
+
+def fold_standardization(model: nn.Sequential, mean, std) -> nn.Sequential:
+    """Make the first Linear take raw features: W(x − μ)/σ + b = (W/σ)x + (b − W(μ/σ)).
+
+    Changes ``model`` in place and returns it; afterwards model(x) equals the old model((x − μ)/σ).
+    """
+    import numpy as np
+    first = model[0]
+    if not isinstance(first, nn.Linear):
+        raise TypeError(f"the first layer must be a Linear to fold the standardization in, got "
+                        f"{type(first).__name__}")
+    W = first.weight._data
+    mean, std = np.asarray(mean, dtype=W.dtype), np.asarray(std, dtype=W.dtype)
+    if first.bias is not None:
+        first.bias._data[...] = first.bias._data - W @ (mean / std)
+    W[...] = W / std
+    return model
