@@ -6,12 +6,13 @@ from .creation import (arange, as_tensor, empty, eye, from_numpy, full, full_lik
                        ones_like, rand, randint, randn, randperm, tensor, zeros, zeros_like)
 from .errors import GlassnetError, GraphError, NonFiniteError, SerializationError, ShapeError
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .ops import (abs, argmax, argmin, cat, clamp, conv1d, conv2d, exp, flatten, log,
-                  log_softmax, matmul, max, maximum, mean, min, minimum, permute, relu, reshape,
-                  sigmoid, softmax, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze,
-                  var, where)
+from .ops import (abs, argmax, argmin, cat, clamp, conv1d, conv2d, cos, cumsum, erf, exp, expm1,
+                  flatten, log, log1p, log_softmax, logsumexp, matmul, max, maximum, mean, min,
+                  minimum, norm, permute, prod, relu, reshape, sigmoid, sign, sin, softmax, sqrt,
+                  squeeze, stack, std, sum, tanh, transpose, unsqueeze, var, where)
+from ._device import device
 from .tensor import Tensor, is_tensor
-from . import datasets, nn, optim, plot, signal, train, utils
+from . import backends, cuda, datasets, linalg, nn, optim, plot, signal, train, utils
 from .serialization import load, save
 
 float = float32

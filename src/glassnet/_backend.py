@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _special
+
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 float16 = np.dtype(np.float16)
@@ -127,6 +129,29 @@ def tanh(a: np.ndarray) -> np.ndarray:
 
 def sqrt(a: np.ndarray) -> np.ndarray:
     return _exact_map("sqrt", a) if a.dtype == exact else np.sqrt(a)
+
+
+def sin(a: np.ndarray) -> np.ndarray:
+    return _exact_map("sin", a) if a.dtype == exact else np.sin(a)
+
+
+def cos(a: np.ndarray) -> np.ndarray:
+    return _exact_map("cos", a) if a.dtype == exact else np.cos(a)
+
+
+def log1p(a: np.ndarray) -> np.ndarray:
+    """log(1 + a), accurate for tiny a (exact: log(1 + a) as written)."""
+    return log(1 + a) if a.dtype == exact else np.log1p(a)
+
+
+def expm1(a: np.ndarray) -> np.ndarray:
+    """e^a − 1, accurate for tiny a (exact: exp(a) − 1 as written)."""
+    return exp(a) - 1 if a.dtype == exact else np.expm1(a)
+
+
+def erf(a: np.ndarray) -> np.ndarray:
+    """The error function; NumPy-only for float arrays (see ``_special``)."""
+    return _exact_map("erf", a) if a.dtype == exact else _special.erf(a)
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:

@@ -17,12 +17,15 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import _backend
+from ._device import device
 from .errors import GraphError, NonFiniteError
 from .grad_mode import state as _grad_state
 
 # Op results are numbered as they are made; a node's number is larger than its parents'.
 _creation_counter = itertools.count()
 _creation_number = operator.attrgetter("_seq")
+
+_CPU = device("cpu")
 
 # Called as hook(tensor) for every op result while a recorder (glassnet.trace) is on.
 _recorders: list[Callable[["Tensor"], None]] = []
@@ -107,8 +110,12 @@ class Tensor:
         return self._op or None if self._backward is not None else None
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> "device":
+        return _CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
 
     def size(self, dim: int | None = None):
         return self._data.shape if dim is None else self._data.shape[dim]

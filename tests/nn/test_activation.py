@@ -25,6 +25,15 @@ PAIRS = {
     "LogSoftmax(1)": (lambda: nn.LogSoftmax(dim=1), lambda: torch.nn.LogSoftmax(dim=1)),
     "LogSoftmax(-1)": (lambda: nn.LogSoftmax(dim=-1), lambda: torch.nn.LogSoftmax(dim=-1)),
     "Identity": (lambda: nn.Identity(), lambda: torch.nn.Identity()),
+    "GELU": (lambda: nn.GELU(), lambda: torch.nn.GELU()),
+    "GELU(tanh)": (lambda: nn.GELU("tanh"), lambda: torch.nn.GELU("tanh")),
+    "ELU": (lambda: nn.ELU(), lambda: torch.nn.ELU()),
+    "ELU(0.5)": (lambda: nn.ELU(alpha=0.5), lambda: torch.nn.ELU(alpha=0.5)),
+    "SiLU": (lambda: nn.SiLU(), lambda: torch.nn.SiLU()),
+    "Softplus": (lambda: nn.Softplus(), lambda: torch.nn.Softplus()),
+    "Softplus(2, 1)": (lambda: nn.Softplus(beta=2.0, threshold=1.0),
+                       lambda: torch.nn.Softplus(beta=2.0, threshold=1.0)),
+    "Softsign": (lambda: nn.Softsign(), lambda: torch.nn.Softsign()),
 }
 
 
@@ -103,3 +112,18 @@ def test_inplace_is_accepted_and_shown_like_torch():
     assert repr(nn.LeakyReLU(0.2, inplace=True)) == repr(torch.nn.LeakyReLU(0.2, inplace=True))
     x = gn.tensor([-1.0, 1.0])
     assert nn.ReLU(inplace=True)(x).tolist() == [0.0, 1.0]
+
+
+def test_new_activation_derivatives_at_zero_are_torchs():
+    # GELU′(0) = Φ(0) = ½; SiLU′(0) = σ(0) = ½; Softplus′(0) = σ(0) = ½; Softsign′(0) = 1;
+    # ELU′(0) = α (the z ≤ 0 branch, as torch)
+    for layer, expected in [(nn.GELU(), 0.5), (nn.GELU("tanh"), 0.5), (nn.SiLU(), 0.5),
+                            (nn.Softplus(), 0.5), (nn.Softsign(), 1.0), (nn.ELU(0.3), 0.3)]:
+        z = gn.tensor([0.0], requires_grad=True)
+        layer(z).sum().backward()
+        assert z.grad.item() == expected, layer
+
+
+def test_gelu_layer_rejects_an_unknown_approximation():
+    with pytest.raises(ValueError, match="approximate must be one of"):
+        nn.GELU("fast")

@@ -229,3 +229,33 @@ def test_hinge_loss_matches_torch_composition():
 def test_hinge_loss_wants_plus_minus_one_targets():
     with pytest.raises(ValueError, match="2·label − 1"):
         nn.HingeLoss()(gn.tensor([0.3, 0.1]), gn.tensor([0.0, 1.0]))
+
+
+# ------------------------------------------------------------------ L1, smooth L1, Huber, KL
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name, kw", [("L1Loss", {}), ("SmoothL1Loss", {}), ("SmoothL1Loss", {"beta": 0.3}),
+                                      ("HuberLoss", {}), ("HuberLoss", {"delta": 0.4})])
+def test_regression_loss_modules(reduction, name, kw):
+    check(getattr(nn, name)(reduction=reduction, **kw), getattr(torch.nn, name)(reduction=reduction, **kw),
+          LOGITS, SOFT)
+
+
+@pytest.mark.parametrize("reduction", ["batchmean", "sum", "none"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_loss_module(reduction, log_target):
+    logq = LOGITS - np.log(np.exp(LOGITS).sum(axis=1, keepdims=True))
+    target = np.log(PROBS) if log_target else PROBS
+    check(nn.KLDivLoss(reduction=reduction, log_target=log_target),
+          torch.nn.KLDivLoss(reduction=reduction, log_target=log_target), logq, target)
+
+
+def test_new_loss_modules_repr_and_errors():
+    assert repr(nn.L1Loss()) == "L1Loss()" and repr(nn.KLDivLoss()) == "KLDivLoss()"
+    assert repr(nn.HuberLoss(reduction="sum")) == "HuberLoss(reduction='sum')"
+    assert nn.SmoothL1Loss(beta=0.5).beta == 0.5 and nn.HuberLoss(delta=2.0).delta == 2.0
+    for cls in (nn.L1Loss, nn.SmoothL1Loss, nn.HuberLoss):
+        with pytest.raises(ValueError, match="'mean', 'sum', 'none'.*'avg'"):
+            cls(reduction="avg")
+    with pytest.raises(ValueError, match="'batchmean'.*'avg'"):
+        nn.KLDivLoss(reduction="avg")

@@ -136,3 +136,121 @@ def test_log_of_zero_is_minus_inf_without_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert gn.log(gn.tensor([0.0])).tolist() == [float("-inf")]
+
+
+# ---------------------------------------------------------------- sin … gelu
+
+# Values at the kinks and branch points (0, ±threshold) and far out (±30) next to random ones.
+EDGES = np.array([-30.0, -3.0, -1.0, -1e-9, 0.0, 1e-9, 0.5, 1.0, 3.0, 30.0])
+ABOVE_MINUS_ONE = rng.uniform(-0.9, 3.0, (3, 4))
+
+MORE_UNARY = [
+    ("sin", gn.sin, torch.sin, MIXED),
+    ("cos", gn.cos, torch.cos, MIXED),
+    ("log1p", gn.log1p, torch.log1p, ABOVE_MINUS_ONE),
+    ("expm1", gn.expm1, torch.expm1, MIXED),
+    ("sign", gn.sign, torch.sign, EDGES),
+    ("erf", gn.erf, torch.erf, EDGES),
+    ("erf_random", gn.erf, torch.erf, MIXED * 2),
+    ("softplus", ops.softplus, F.softplus, EDGES),
+    ("softplus_beta2_threshold1", lambda t: ops.softplus(t, 2.0, 1.0),
+     lambda t: F.softplus(t, 2.0, 1.0), EDGES),
+    ("elu", ops.elu, F.elu, EDGES),
+    ("elu_alpha0.5", lambda t: ops.elu(t, 0.5), lambda t: F.elu(t, 0.5), EDGES),
+    ("silu", ops.silu, F.silu, EDGES),
+    ("gelu", ops.gelu, F.gelu, EDGES),
+    ("gelu_random", ops.gelu, F.gelu, MIXED * 3),
+    ("gelu_tanh", lambda t: ops.gelu(t, "tanh"), lambda t: F.gelu(t, approximate="tanh"), EDGES),
+    ("method_sin", lambda t: t.sin(), lambda t: t.sin(), MIXED),
+    ("method_log1p", lambda t: t.log1p(), lambda t: t.log1p(), ABOVE_MINUS_ONE),
+    ("method_sgn", lambda t: t.sgn(), lambda t: t.sign(), EDGES),   # torch: sgn grad is a ZeroTensor
+    ("method_erf", lambda t: t.erf(), lambda t: t.erf(), MIXED),
+    ("method_square", lambda t: t.square(), lambda t: t.square(), MIXED),
+]
+
+
+@pytest.mark.parametrize("name, fn, torch_fn, x", MORE_UNARY, ids=[u[0] for u in MORE_UNARY])
+def test_more_unary_like_torch(name, fn, torch_fn, x):
+    check_op(fn, torch_fn, [x])
+
+
+FD_POINTS = np.array([-3.0, -1.2, -0.3, 0.2, 0.9, 2.5])   # away from every kink and threshold
+SMOOTH = [u for u in MORE_UNARY[:15] if u[0] != "sign"]
+
+
+@pytest.mark.parametrize("name, fn, torch_fn, x", SMOOTH, ids=[u[0] for u in SMOOTH])
+def test_more_unary_gradients_by_finite_differences(name, fn, torch_fn, x):
+    check_grad_fd(fn, [FD_POINTS if name != "log1p" else FD_POINTS[2:]])
+
+
+def test_new_functions_by_hand():
+    # sin'(0) = cos 0 = 1; log1p(1e-20) = 1e-20 exactly (log(1 + x) would round to 0);
+    # expm1(1e-20) = 1e-20; softplus(0) = ln 2 with slope ½; silu(0) = 0 with slope ½;
+    # gelu(0) = 0 with slope Φ(0) = ½; elu(−∞) → −α
+    x = gn.tensor(0.0, requires_grad=True)
+    gn.sin(x).backward()
+    assert x.grad.item() == 1.0
+    assert gn.log1p(gn.tensor([1e-20])).item() == 1e-20 and gn.expm1(gn.tensor([1e-20])).item() == 1e-20
+    for fn, value, slope in [(ops.softplus, np.log(2.0), 0.5), (ops.silu, 0.0, 0.5),
+                             (ops.gelu, 0.0, 0.5), (lambda t: ops.gelu(t, "tanh"), 0.0, 0.5)]:
+        z = gn.tensor([0.0], requires_grad=True)
+        y = fn(z)
+        y.sum().backward()
+        assert y.item() == pytest.approx(value, abs=1e-16) and z.grad.item() == slope
+    assert ops.elu(gn.tensor([-800.0]), 0.5).item() == -0.5
+
+
+def test_sign_and_step_like_gradients_are_zero():
+    x = gn.tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    s = gn.sign(x)
+    s.sum().backward()
+    assert s.tolist() == [-1.0, 0.0, 1.0] and x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_softplus_and_gelu_are_finite_and_silent_at_1000():
+    x = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for fn, torch_fn in [(ops.softplus, F.softplus), (ops.gelu, F.gelu), (ops.elu, F.elu),
+                             (ops.silu, F.silu), (gn.erf, torch.erf),
+                             (lambda t: ops.gelu(t, "tanh"), lambda t: F.gelu(t, approximate="tanh"))]:
+            out = check_op(fn, torch_fn, [x])
+            assert np.isfinite(out.detach().numpy()).all()
+
+
+def test_new_functions_keep_float32():
+    x = gn.tensor([-0.5, 0.5, 2.0], dtype=gn.float32, requires_grad=True)
+    for fn in (gn.sin, gn.cos, gn.log1p, gn.expm1, gn.sign, gn.erf, ops.softplus, ops.elu, ops.silu,
+               ops.gelu, lambda t: ops.gelu(t, "tanh")):
+        y = fn(x)
+        y.sum().backward()
+        assert y.dtype == gn.float32 and x.grad.dtype == gn.float32
+        x.grad = None
+
+
+def test_gelu_rejects_an_unknown_approximation():
+    with pytest.raises(ValueError, match="'none', 'tanh'.*'erf'"):
+        ops.gelu(gn.ones(2), approximate="erf")
+
+
+def test_activations_in_exact_mode_match_float():
+    # exact mode keeps e.g. gelu(1) = (1 + erf(√2/2))/2 symbolic; its value is the float one
+    for fn in (ops.softplus, ops.elu, ops.silu, ops.gelu, lambda t: ops.gelu(t, "tanh"), gn.sin,
+               gn.cos, gn.log1p, gn.expm1, gn.erf, gn.sign):
+        x = [0, 1, 3] if fn is gn.log1p else [-2, -1, 0, 1, 3]
+        xe = gn.tensor(x, dtype=gn.exact, requires_grad=True)
+        xf = gn.tensor(x, dtype=gn.float64, requires_grad=True)
+        ye, yf = fn(xe), fn(xf)
+        ye.sum().backward()
+        yf.sum().backward()
+        as_float = np.vectorize(lambda v: float(v))
+        np.testing.assert_allclose(as_float(ye.detach().numpy()), yf.detach().numpy(), rtol=1e-13,
+                                   atol=1e-15)
+        np.testing.assert_allclose(as_float(xe.grad.numpy()), xf.grad.numpy(), rtol=1e-13, atol=1e-15)
+    assert str(ops.gelu(gn.tensor([1], dtype=gn.exact)).item()) == "erf(sqrt(2)/2)/2 + 1/2"
+
+
+def test_sign_of_nan_is_zero_like_torch():
+    x = np.array([np.nan, -0.0, 2.0, -3.0])
+    assert gn.sign(gn.tensor(x)).tolist() == torch.sign(torch.tensor(x)).tolist() == [0.0, 0.0, 1.0, -1.0]
+    assert gn.sign(gn.tensor([3, -2, 0])).tolist() == [1, -1, 0] and gn.sign(gn.tensor([3])).dtype == gn.int64

@@ -53,3 +53,17 @@ def test_linear_keeps_float32():
     ops.linear(x, w, b).sum().backward()
     assert w.grad.dtype == gn.float32 and b.grad.dtype == gn.float32
     assert ops.linear(x, w, b).dtype == gn.float32
+
+
+def test_dtype_mismatch_message_teaches_the_fix():
+    # the usual case: float32 data (torch's default) into a model built in glassnet's float64
+    with pytest.raises(TypeError) as err:
+        ops.linear(gn.ones(5, 3, dtype=gn.float32), gn.ones(4, 3))
+    msg = str(err.value)
+    assert "input is float32 but weight is float64" in msg
+    for fix in ("model.float()", "x.double()", "gn.set_default_dtype(gn.float32) before building the model"):
+        assert fix in msg
+    with pytest.raises(TypeError, match=r"weight is float32.*model\.double\(\).*x\.float\(\)"):
+        ops.linear(gn.ones(5, 3), gn.ones(4, 3, dtype=gn.float32))
+    with pytest.raises(TypeError, match=r"input is int64.*integers.*x\.to\(gn\.float64\)"):
+        ops.linear(gn.ones(5, 3, dtype=gn.int64), gn.ones(4, 3))

@@ -330,3 +330,139 @@ def test_bad_weight_and_smoothing_arguments():
         ops.cross_entropy(gn.zeros(2, 3), gn.tensor([0, 1]), weight=gn.ones(2))
     with pytest.raises(ValueError, match="label_smoothing"):
         ops.cross_entropy(gn.zeros(2, 3), gn.tensor([0, 1]), label_smoothing=1.5)
+
+
+# ------------------------------------------------------------------ L1, smooth L1, Huber, KL
+
+# differences a − y that sit on both sides of β = δ = 1 (and of 0.5), and exactly on them
+A_EDGE = np.array([[-2.0, -1.0, -0.6, -0.2], [0.0, 0.3, 1.0, 2.5]])
+Y_EDGE = np.zeros((2, 4))
+
+REGRESSION = [
+    ("l1", ops.l1_loss, F.l1_loss, {}),
+    ("smooth_l1", ops.smooth_l1_loss, F.smooth_l1_loss, {}),
+    ("smooth_l1_beta0.5", ops.smooth_l1_loss, F.smooth_l1_loss, {"beta": 0.5}),
+    ("smooth_l1_beta0", ops.smooth_l1_loss, F.smooth_l1_loss, {"beta": 0.0}),
+    ("huber", ops.huber_loss, F.huber_loss, {}),
+    ("huber_delta0.5", ops.huber_loss, F.huber_loss, {"delta": 0.5}),
+    ("huber_delta2", ops.huber_loss, F.huber_loss, {"delta": 2.0}),
+]
+
+
+@pytest.mark.parametrize("name, loss, torch_loss, kw", REGRESSION, ids=[r[0] for r in REGRESSION])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_regression_losses_like_torch(name, loss, torch_loss, kw, reduction):
+    check_op(lambda a, y: loss(a, y, reduction=reduction, **kw),
+             lambda a, y: torch_loss(a, y, reduction=reduction, **kw), [(4, 3), (4, 3)])
+    check_op(lambda a, y: loss(a, y, reduction=reduction, **kw),                 # at the branch points
+             lambda a, y: torch_loss(a, y, reduction=reduction, **kw), [A_EDGE, Y_EDGE])
+
+
+@pytest.mark.parametrize("name, loss, torch_loss, kw", REGRESSION, ids=[r[0] for r in REGRESSION])
+def test_regression_losses_by_finite_differences(name, loss, torch_loss, kw):
+    a = np.array([-2.3, -0.8, -0.1, 0.35, 0.7, 1.9])          # off 0 and off ±β, ±δ
+    check_grad_fd(lambda t: loss(t, gn.zeros(6), reduction="none", **kw), [a])
+
+
+def test_smooth_l1_and_huber_by_hand():
+    # d = [0.5, 3]: smooth L1 (β = 1) = [½·0.25, 3 − ½] = [0.125, 2.5], ∂ = [0.5, 1];
+    # Huber (δ = 2) = [½·0.25, 2(3 − 1)] = [0.125, 4], ∂ = [0.5, 2]; L1 = [0.5, 3], ∂ = [1, 1]
+    for loss, kw, value, grad in [(ops.smooth_l1_loss, {}, [0.125, 2.5], [0.5, 1.0]),
+                                  (ops.huber_loss, {"delta": 2.0}, [0.125, 4.0], [0.5, 2.0]),
+                                  (ops.l1_loss, {}, [0.5, 3.0], [1.0, 1.0])]:
+        a = gn.tensor([0.5, 3.0], requires_grad=True)
+        out = loss(a, gn.zeros(2), reduction="none", **kw)
+        out.sum().backward()
+        assert out.tolist() == value and a.grad.tolist() == grad
+
+
+def test_smooth_l1_and_huber_reject_bad_parameters():
+    with pytest.raises(ValueError, match="beta must be ≥ 0, got -1"):
+        ops.smooth_l1_loss(gn.zeros(2), gn.zeros(2), beta=-1)
+    with pytest.raises(ValueError, match="delta must be > 0, got 0"):
+        ops.huber_loss(gn.zeros(2), gn.zeros(2), delta=0)
+
+
+LOG_Q = np.log(rng.dirichlet(np.ones(4), size=3))
+P = rng.dirichlet(np.ones(4), size=3)
+P_WITH_ZERO = np.array([[0.0, 0.5, 0.5, 0.0], [0.25, 0.25, 0.25, 0.25], [1.0, 0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("reduction", ["batchmean", "sum", "none", "mean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_like_torch(reduction, log_target):
+    target = np.log(P) if log_target else P
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                   # 'mean' warns in both libraries
+        check_op(lambda x, y: ops.kl_div(x, y, reduction=reduction, log_target=log_target),
+                 lambda x, y: F.kl_div(x, y, reduction=reduction, log_target=log_target), [LOG_Q, target])
+
+
+def test_kl_div_with_zero_target_probabilities_like_torch():
+    # 0·log 0 counts as 0; the input gradient there is −0 (torch's target gradient there is NaN)
+    check_op(lambda x, y: ops.kl_div(x, y, reduction="batchmean"),
+             lambda x, y: F.kl_div(x, y, reduction="batchmean"), [LOG_Q, P_WITH_ZERO],
+             requires_grad=[True, False])
+    x, y = gn.tensor(LOG_Q, requires_grad=True), gn.tensor(P_WITH_ZERO, requires_grad=True)
+    ops.kl_div(x, y, reduction="sum").backward()
+    xt, yt = torch.tensor(LOG_Q, requires_grad=True), torch.tensor(P_WITH_ZERO, requires_grad=True)
+    F.kl_div(xt, yt, reduction="sum").backward()
+    np.testing.assert_array_equal(np.isnan(y.grad.numpy()), np.isnan(yt.grad.numpy()))
+    np.testing.assert_allclose(y.grad.numpy(), yt.grad.numpy(), rtol=1e-12)
+
+
+def test_kl_div_batchmean_is_the_kl_divergence():
+    # KL(p ‖ q) = Σ p log(p/q): p = [½, ½], q = [¼, ¾] → ½ log 2 + ½ log(2/3)
+    kl = ops.kl_div(gn.log(gn.tensor([[0.25, 0.75]])), gn.tensor([[0.5, 0.5]]), reduction="batchmean")
+    assert kl.item() == pytest.approx(0.5 * np.log(2) + 0.5 * np.log(2 / 3), rel=1e-15)
+
+
+def test_kl_div_mean_warns_and_unknown_reduction_raises():
+    with pytest.warns(UserWarning, match="batchmean"):
+        ops.kl_div(gn.zeros(2, 2), gn.full((2, 2), 0.5))
+    with pytest.raises(ValueError, match="'batchmean'.*got 'avg'"):
+        ops.kl_div(gn.zeros(2, 2), gn.full((2, 2), 0.5), reduction="avg")
+
+
+@pytest.mark.parametrize("loss", [ops.l1_loss, ops.smooth_l1_loss, ops.huber_loss, ops.kl_div])
+def test_new_losses_never_broadcast(loss):
+    with pytest.raises(ShapeError, match=re.escape("input has shape (4, 1) but target has shape (4,)")):
+        loss(gn.full((4, 1), 0.5), gn.ones(4), reduction="sum")
+
+
+def test_new_losses_keep_float32():
+    x = gn.tensor([[0.5, -0.5]], dtype=gn.float32, requires_grad=True)
+    y = [[1.0, 0.0]]
+    for loss in (ops.l1_loss(x, y), ops.smooth_l1_loss(x, y), ops.huber_loss(x, y),
+                 ops.kl_div(x, y, reduction="batchmean")):
+        x.grad = None
+        loss.backward()
+        assert loss.dtype == gn.float32 and x.grad.dtype == gn.float32
+
+
+# ------------------------------------------------------------------ exact mode
+
+def test_exact_cross_entropy_with_label_smoothing():
+    # z = [1, 2], class 1, ε = 1/10: q = [ε/2, 1 − ε + ε/2] = [1/20, 19/20];
+    # ℓ = log(e + e²) − Σ q z = log(e + e²) − (1/20 + 38/20) = log(e + e²) − 39/20;
+    # ∂ℓ/∂z = softmax(z) − q (it used to raise "unsupported operand … 'Add' and 'bool'")
+    x = gn.tensor([[1, 2]], dtype=gn.exact, requires_grad=True)
+    loss = ops.cross_entropy(x, gn.tensor([1]), label_smoothing=0.1)
+    loss.backward()
+    assert str(loss.item()) == "-39/20 + log(E + exp(2))"
+    assert [str(v) for v in x.grad.numpy().reshape(-1)] == ["-1/20 + E/(E + exp(2))",
+                                                             "-19/20 + exp(2)/(E + exp(2))"]
+    expected = F.cross_entropy(torch.tensor([[1.0, 2.0]]), torch.tensor([1]), label_smoothing=0.1)
+    assert float(loss.item()) == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_exact_class_losses_stay_exact():
+    # one sample: the mean divides by 1 (the count of counted samples), which must stay an integer
+    x = gn.tensor([[1, 2]], dtype=gn.exact, requires_grad=True)
+    assert str(ops.nll_loss(x, gn.tensor([1])).item()) == "-2"
+    assert str(ops.nll_loss(x, gn.tensor([1]), ignore_index=0).item()) == "-2"
+    two = gn.tensor([[1, 2], [0, 1]], dtype=gn.exact)
+    assert str(ops.cross_entropy(two, gn.tensor([1, 0]), ignore_index=0).item()) == "-2 + log(E + exp(2))"
+    weighted = ops.cross_entropy(two, gn.tensor([1, 0]), weight=gn.tensor([1, 2], dtype=gn.exact))
+    assert str(weighted.item()) == "-4/3 + log(1 + E)/3 + 2*log(E + exp(2))/3"
+    assert str(ops.mse_loss(gn.tensor([1, 2], dtype=gn.exact), gn.tensor([0, 0], dtype=gn.exact)).item()) == "5/2"

@@ -1,8 +1,10 @@
 """Activation layers, each a one-line forward over its functional op."""
 from __future__ import annotations
 
-from ..ops import leaky_relu, log_softmax, relu, sigmoid, softmax, step, tanh
-from .functional import _implicit_dim
+from ..ops import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, softplus, step,
+                   tanh)
+from ..ops.elementwise import GELU_APPROXIMATIONS
+from .functional import _implicit_dim, softsign
 from .module import Module
 
 
@@ -81,3 +83,68 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class GELU(Module):
+    """a = z·Φ(z) = ½z(1 + erf(z/√2));  ``approximate='tanh'``: ½z(1 + tanh(√(2/π)(z + 0.044715z³)))."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in GELU_APPROXIMATIONS:
+            raise ValueError(f"GELU: approximate must be one of {GELU_APPROXIMATIONS}, got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x):
+        return gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class ELU(Module):
+    """a = z if z > 0 else α(e^z − 1);  a′ = 1 if z > 0 else α e^z."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, x):
+        return elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class SiLU(Module):
+    """a = z·σ(z) (swish);  a′ = σ(z)(1 + z(1 − σ(z)))."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x):
+        return silu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class Softplus(Module):
+    """a = (1/β) log(1 + e^(βz)), and z where βz > threshold;  a′ = σ(βz)."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softsign(Module):
+    """a = z / (1 + |z|);  a′ = 1 / (1 + |z|)²."""
+
+    def forward(self, x):
+        return softsign(x)

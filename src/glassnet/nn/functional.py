@@ -7,9 +7,12 @@ import numpy as np
 
 from .. import ops
 from ..errors import ShapeError
-from ..ops import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                   dropout, hinge_loss, linear, mse_loss, nll_loss, sigmoid, squared_error, step,
-                   tanh)
+from ..ops import (batch_norm, binary_cross_entropy, binary_cross_entropy_with_logits,
+                   cross_entropy, dropout, embedding, hinge_loss, huber_loss, kl_div, l1_loss,
+                   layer_norm, linear, mse_loss, nll_loss, sigmoid, smooth_l1_loss, squared_error,
+                   step, tanh)
+from ..ops.conv import conv1d, conv2d
+from ..ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, pad
 from ..tensor import Tensor
 
 squared_error_loss = squared_error
@@ -18,8 +21,10 @@ __all__ = [
     "linear", "relu", "leaky_relu", "tanh", "sigmoid", "step", "softmax", "log_softmax", "dropout",
     "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "hinge_loss", "squared_error", "squared_error_loss",
-    "one_hot", "identity",
+    "one_hot", "identity", "gelu", "elu", "silu", "softplus", "softsign", "layer_norm",
+    "batch_norm", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "embedding",
 ]
+__all__ += ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "pad"]
 
 
 def identity(x):
@@ -69,3 +74,28 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     if dtype is not None:
         input = input.to(dtype)
     return ops.log_softmax(input, _implicit_dim(input.ndim, _stacklevel) if dim is None else dim)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """z·Φ(z) = ½z(1 + erf(z/√2)), or its tanh approximation (``approximate='tanh'``)."""
+    return ops.gelu(input, approximate)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """z if z > 0 else α(e^z − 1)."""
+    return ops.elu(input, alpha)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """z·σ(z)."""
+    return ops.silu(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """(1/β) log(1 + e^(βz)), and z where βz > threshold."""
+    return ops.softplus(input, beta, threshold)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """z / (1 + |z|), composed (its derivative 1/(1 + |z|)² comes from the parts)."""
+    return input / (ops.abs(input) + 1)

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .. import _backend
+from .._device import check_device
 from ..errors import ShapeError
 from ..ops.linear import linear
 from . import init
@@ -38,8 +39,10 @@ class Linear(Module):
         (5, 2)
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
         super().__init__()
+        check_device(device)
         if in_features < 0 or out_features < 0:
             raise ValueError(f"Linear sizes must be ≥ 0, got in_features={in_features}, "
                              f"out_features={out_features}")

@@ -1,7 +1,7 @@
 """Loss modules: each stores its options and calls its functional op."""
 from __future__ import annotations
 
-from ..ops.loss import check_reduction
+from ..ops.loss import KL_REDUCTIONS, check_reduction
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -97,3 +97,49 @@ class BCEWithLogitsLoss(_WeightedLoss):
     def forward(self, input, target):
         return F.binary_cross_entropy_with_logits(input, target, weight=self.weight,
                                                   reduction=self.reduction, pos_weight=self.pos_weight)
+
+
+class L1Loss(_Loss):
+    """ℓ = |a − y|, averaged by default;  ∂ℓ/∂a = sign(a − y)."""
+
+    def forward(self, input, target):
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """ℓ = ½d²/β where |d| < β, else |d| − ½β (d = a − y): quadratic near 0, L1 beyond β."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """ℓ = ½d² where |d| < δ, else δ(|d| − ½δ) (d = a − y): quadratic near 0, linear beyond δ."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class KLDivLoss(Module):
+    """ℓ = y (log y − x) for log-probabilities x and probabilities y (log y with ``log_target``);
+    reduction 'batchmean' gives the KL divergence Σ y log(y/q) / N."""
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__()
+        if reduction not in KL_REDUCTIONS:
+            raise ValueError(f"reduction must be one of {KL_REDUCTIONS}, got {reduction!r}")
+        self.reduction, self.log_target = reduction, log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""

@@ -7,7 +7,7 @@ from typing import Callable, Iterator, NamedTuple
 
 import numpy as np
 
-from .. import _backend
+from .. import _backend, _device
 from ..errors import ShapeError
 from ..tensor import Tensor
 from .parameter import Parameter
@@ -235,14 +235,14 @@ class Module:
     def to(self, *args, dtype=None, device=None, non_blocking: bool = False) -> "Module":
         """Cast every floating-point parameter and buffer to ``dtype`` in place (CPU only)."""
         for a in args:
-            if isinstance(a, str) and a.split(":")[0] == "cpu":
-                device = a
-            elif isinstance(a, str) and a.removeprefix("torch.") not in _backend._DTYPE_NAMES:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, _device.device) or (
+                    isinstance(a, str) and a.removeprefix("torch.") not in _backend._DTYPE_NAMES):
                 device = a
             else:
                 dtype = a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise ValueError(f"glassnet runs on the CPU only; got device {device!r}")
+        _device.check_device(device)
         if dtype is not None:
             dt = _backend.as_dtype(dtype)
             if not _backend.is_floating(dt):
@@ -261,6 +261,10 @@ class Module:
         return self.to(_backend.float64)
 
     def cpu(self) -> "Module":
+        return self
+
+    def cuda(self, device=None) -> "Module":
+        _device.check_device("cuda")
         return self
 
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False) -> "OrderedDict[str, Tensor]":

@@ -137,3 +137,123 @@ def _pairwise_extreme(a, b, pick, wins, op: str) -> Tensor:
         return (unbroadcast(g * share_a, ad.shape) if a.requires_grad else None,
                 unbroadcast(g * (1 - share_a), bd.shape) if b.requires_grad else None)
     return make_result(out, (a, b), backward, op)
+
+
+# ---------------------------------------------------------------- more functions
+
+def sin(a: Tensor) -> Tensor:
+    """sin a;  d/da = cos a."""
+    ad = a._data
+    return make_result(_backend.sin(ad), (a,), lambda g: (g * _backend.cos(ad),), "sin")
+
+
+def cos(a: Tensor) -> Tensor:
+    """cos a;  d/da = −sin a."""
+    ad = a._data
+    return make_result(_backend.cos(ad), (a,), lambda g: (-g * _backend.sin(ad),), "cos")
+
+
+def log1p(a: Tensor) -> Tensor:
+    """ln(1 + a), accurate for tiny a;  d/da = 1/(1 + a)."""
+    ad = a._data
+    with np.errstate(divide="ignore", invalid="ignore"):   # log1p(−1) = −inf, as in torch
+        out = _backend.log1p(ad)
+    return make_result(out, (a,), lambda g: (g / (1 + ad),), "log1p")
+
+
+def expm1(a: Tensor) -> Tensor:
+    """e^a − 1, accurate for tiny a;  d/da = e^a = out + 1."""
+    out = _backend.expm1(a._data)
+    return make_result(out, (a,), lambda g: (g * (out + 1),), "expm1")
+
+
+def sign(a: Tensor) -> Tensor:
+    """−1, 0 or +1 ((a > 0) − (a < 0), so NaN gives 0 as in torch);  d/da = 0 (torch's choice at 0 too)."""
+    ad = a._data
+    out = np.where(ad > 0, 1, np.where(ad < 0, -1, 0))
+    return make_result(out.astype(ad.dtype, copy=False), (a,), lambda g: (np.zeros_like(g),), "sign")
+
+
+def erf(a: Tensor) -> Tensor:
+    """erf a = 2/√π ∫₀ᵃ e^(−t²) dt;  d/da = 2/√π · e^(−a²)."""
+    ad = a._data
+    out = _backend.erf(ad)
+    c = _constant(1.1283791670955126, ad, "2/sqrt(pi)")
+    return make_result(out, (a,), lambda g: (g * (c * _backend.exp(-ad * ad)),), "erf")
+
+
+def _constant(value, like: np.ndarray, exact: str | None = None):
+    """``value`` for float arrays; for exact arrays the SymPy number it stands for (``exact``
+    when given, e.g. "sqrt(2)/2", else the decimal as a rational) so results stay exact."""
+    if like.dtype != object:
+        return value
+    sympy = _backend._sympy()
+    return sympy.sympify(exact) if exact is not None else sympy.Rational(str(value))
+
+
+# ---------------------------------------------------------------- smooth activations
+
+def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """(1/β) ln(1 + e^(βa)), and a itself where βa > threshold (as torch: avoids overflow);
+    d/da = σ(βa) (1 above the threshold)."""
+    ad = a._data
+    beta = _constant(beta, ad)
+    z = ad * beta
+    linear = z > threshold
+    with np.errstate(over="ignore"):                # e^(βa) may overflow where the linear branch wins
+        out = np.where(linear, ad, _backend.log1p(_backend.exp(z)) / beta)
+    return make_result(out.astype(ad.dtype, copy=False), (a,),
+                       lambda g: (np.where(linear, g, g * _backend.sigmoid(z)),), "softplus")
+
+
+def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
+    """a if a > 0 else α(e^a − 1);  d/da = 1 if a > 0 else α e^a (α at 0, as torch)."""
+    ad = a._data
+    alpha = _constant(alpha, ad)
+    positive = ad > 0
+    with np.errstate(over="ignore"):                # e^a of a large a is discarded by where
+        out = np.where(positive, ad, alpha * _backend.expm1(ad))
+
+    def backward(g):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (np.where(positive, g, g * alpha * _backend.exp(ad)),)
+    return make_result(out.astype(ad.dtype, copy=False), (a,), backward, "elu")
+
+
+def silu(a: Tensor) -> Tensor:
+    """a·σ(a) (swish);  d/da = σ(a)(1 + a(1 − σ(a)))."""
+    ad = a._data
+    s = _backend.sigmoid(ad)
+    return make_result(ad * s, (a,), lambda g: (g * s * (1 + ad * (1 - s)),), "silu")
+
+
+GELU_APPROXIMATIONS = ("none", "tanh")
+
+
+def gelu(a: Tensor, approximate: str = "none") -> Tensor:
+    """a·Φ(a), Φ the standard normal CDF:  ½a(1 + erf(a/√2));  d/da = Φ(a) + a·φ(a), φ = e^(−a²/2)/√(2π).
+
+    ``approximate='tanh'``: ½a(1 + tanh u), u = √(2/π)(a + κa³), κ = 0.044715;
+    d/da = ½(1 + tanh u) + ½a(1 − tanh² u)·√(2/π)(1 + 3κa²).
+    """
+    if approximate not in GELU_APPROXIMATIONS:
+        raise ValueError(f"gelu: approximate must be one of {GELU_APPROXIMATIONS}, got {approximate!r}")
+    ad = a._data
+    if approximate == "tanh":
+        k = _constant(0.7978845608028654, ad, "sqrt(2/pi)")          # √(2/π)
+        kappa = _constant(0.044715, ad)
+        t = _backend.tanh(k * (ad + kappa * ad * ad * ad))
+        out = ad * (1 + t) / 2
+
+        def backward(g):
+            inner_grad = k * (1 + 3 * kappa * ad * ad)
+            return (g * ((1 + t) / 2 + ad * (1 - t * t) * inner_grad / 2),)
+        return make_result(out, (a,), backward, "gelu")
+    r = _constant(0.7071067811865476, ad, "sqrt(2)/2")                # 1/√2
+    cdf = (1 + _backend.erf(ad * r)) / 2
+    out = ad * cdf
+
+    def backward(g):
+        pdf = _constant(0.3989422804014327, ad, "1/sqrt(2*pi)") * _backend.exp(-(ad * ad) / 2)
+        return (g * (cdf + ad * pdf),)
+    return make_result(out, (a,), backward, "gelu")

@@ -18,8 +18,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ShapeError(f"linear: input of shape {xd.shape} does not fit weight of shape "
                          f"{wd.shape} (the input's last dimension must be {wd.shape[-1]})")
     if xd.dtype != wd.dtype:
-        raise TypeError(f"linear: input is {xd.dtype} but weight is {wd.dtype}; convert one of them "
-                        f"(x.to(dtype), or model.to(dtype) / .float() / .double())")
+        raise TypeError(_dtype_message(xd.dtype, wd.dtype))
     out = xd @ wd.T
     if bias is not None:
         out += bias._data
@@ -42,3 +41,19 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                 gb = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
         return (gx, gw, gb) if bias is not None else (gx, gw)
     return make_result(out, parents, backward, "linear")
+
+
+def _dtype_message(x_dtype, w_dtype) -> str:
+    """Teach the fix for the usual cause: glassnet's default dtype is float64, torch's float32."""
+    msg = f"linear: input is {x_dtype} but weight is {w_dtype}; they must match. "
+    pair = (str(x_dtype), str(w_dtype))
+    if pair == ("float32", "float64"):
+        return msg + ("glassnet builds models in float64 by default (torch uses float32). Convert the "
+                      "model with model.float(), or the data with x.double(), or call "
+                      "gn.set_default_dtype(gn.float32) before building the model")
+    if pair == ("float64", "float32"):
+        return msg + "Convert the model with model.double(), or the data with x.float()"
+    if x_dtype.kind in "biu":
+        return msg + f"The input holds integers: convert it with x.to(gn.{w_dtype}) before the model"
+    name = "exact" if x_dtype == object else str(x_dtype)
+    return msg + f"Convert the data with x.to(gn.{w_dtype}) or the model with model.to(gn.{name})"

@@ -2,12 +2,15 @@
 knows its own gradient (fused for speed and stability, e.g. softmax + NLL)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _backend
 from ..errors import ShapeError
 from ..tensor import Tensor, make_result
 from ._util import as_tensor
+from .elementwise import _constant
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -24,6 +27,8 @@ def _reduce(per_item: np.ndarray, reduction: str, denominator=None):
     if reduction == "sum":
         return np.asarray(per_item.sum(), dtype=per_item.dtype), lambda g: g
     n = per_item.size if denominator is None else denominator
+    if per_item.dtype == object and isinstance(n, (int, np.integer)):
+        n = _backend._sympy().Integer(int(n))           # exact: 1/2, not Python's 0.5
     return np.asarray(per_item.sum() / n, dtype=per_item.dtype), lambda g: g / n
 
 
@@ -77,6 +82,12 @@ def _class_targets(name: str, input: np.ndarray, target: np.ndarray, ignore_inde
     return np.where(valid, t, 0), valid, C
 
 
+def _mask(valid: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The 0/1 weights of the counted samples. Exact mode gets Python ints, not bools: a sum of
+    one bool is a bool, and SymPy cannot divide by it (nor 2/True stay exact)."""
+    return valid.astype(dtype) if dtype != object else valid.astype(np.int64).astype(object)
+
+
 def _restore_layout(grad2d: np.ndarray, input: np.ndarray) -> np.ndarray:
     if input.ndim == 1:
         return grad2d[0]
@@ -112,6 +123,8 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
     if w is not None and w.shape != (C,):
         raise ShapeError(f"cross_entropy: weight must have one entry per class ({C},), got {w.shape}")
     eps = label_smoothing
+    if eps and xd.dtype == object:                    # exact mode: 0.1 as 1/10, so results stay exact
+        eps = _backend._sympy().Rational(str(eps))
 
     if td.shape == xd.shape and td.dtype.kind in "fO":          # probability targets
         q = td.reshape(x.shape) if xd.ndim == 1 else np.moveaxis(td, 1, -1).reshape(M, C)
@@ -125,7 +138,7 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
     else:                                                       # class-index targets
         t, valid, _ = _class_targets("cross_entropy", xd, td, ignore_index)
         rows = np.arange(M)
-        w_t = valid.astype(x.dtype) if w is None else w[t] * valid
+        w_t = _mask(valid, x.dtype) if w is None else w[t] * _mask(valid, x.dtype)
         denominator = w_t.sum()
         if w is None and not eps and valid.all():
             plain_index = t
@@ -134,10 +147,10 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
         else:
             plain_index = None
             q = np.zeros_like(x)
-            q[rows, t] = w_t * (1 - eps)
+            q[rows, t] = w_t * (1 - eps) if eps else w_t
             if eps:
                 smooth = (eps / C) * (np.ones(C, dtype=x.dtype) if w is None else w)
-                q += valid[:, None] * smooth[None, :]
+                q += _mask(valid, x.dtype)[:, None] * smooth[None, :]
             per = -(q * logp).sum(axis=1)
     per = per.reshape(_per_sample_shape(xd))
     out, scale = _reduce(per, reduction, denominator)
@@ -187,7 +200,7 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
     w = None if weight is None else (weight._data if isinstance(weight, Tensor) else np.asarray(weight))
     if w is not None and w.shape != (C,):
         raise ShapeError(f"nll_loss: weight must have one entry per class ({C},), got {w.shape}")
-    w_t = valid.astype(x.dtype) if w is None else w[t] * valid
+    w_t = _mask(valid, x.dtype) if w is None else w[t] * _mask(valid, x.dtype)
     rows = np.arange(M)
     per = (-x[rows, t] * w_t).reshape(_per_sample_shape(xd))
     out, scale = _reduce(per, reduction, w_t.sum())
@@ -214,6 +227,112 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
         ga = 2 * diff * scale(g)
         return ga, -ga
     return make_result(out, (input, target), backward, "mse_loss")
+
+
+def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """ℓ = |a − y|, averaged by default;  ∂ℓ/∂a = sign(a − y) (0 where a = y, as torch)."""
+    check_reduction(reduction)
+    target = _float_target("l1_loss", target, input._data)
+    _same_shape("l1_loss", input._data, target._data)
+    diff = input._data - target._data
+    out, scale = _reduce(np.abs(diff), reduction)
+
+    def backward(g):
+        ga = np.sign(diff) * scale(g)
+        return ga, -ga
+    return make_result(out, (input, target), backward, "l1_loss")
+
+
+def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """ℓ = ½d²/β where |d| < β, else |d| − ½β, with d = a − y (L1 for β = 0);
+    ∂ℓ/∂a = d/β inside, sign(d) outside."""
+    check_reduction(reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be ≥ 0, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    target = _float_target("smooth_l1_loss", target, input._data)
+    _same_shape("smooth_l1_loss", input._data, target._data)
+    diff = input._data - target._data
+    beta = _constant(beta, diff)
+    absd = np.abs(diff)
+    inside = absd < beta
+    per = np.where(inside, diff * diff / 2 / beta, absd - beta / 2).astype(diff.dtype, copy=False)
+    out, scale = _reduce(per, reduction)
+
+    def backward(g):
+        ga = np.where(inside, diff / beta, np.sign(diff)) * scale(g)
+        return ga, -ga
+    return make_result(out, (input, target), backward, "smooth_l1_loss")
+
+
+def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """ℓ = ½d² where |d| < δ, else δ(|d| − ½δ), with d = a − y (β·smooth_l1 with β = δ);
+    ∂ℓ/∂a = d inside, δ·sign(d) outside."""
+    check_reduction(reduction)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    target = _float_target("huber_loss", target, input._data)
+    _same_shape("huber_loss", input._data, target._data)
+    diff = input._data - target._data
+    delta = _constant(delta, diff)
+    absd = np.abs(diff)
+    inside = absd < delta
+    per = np.where(inside, diff * diff / 2, delta * (absd - delta / 2)).astype(diff.dtype, copy=False)
+    out, scale = _reduce(per, reduction)
+
+    def backward(g):
+        ga = np.where(inside, diff, delta * np.sign(diff)) * scale(g)
+        return ga, -ga
+    return make_result(out, (input, target), backward, "huber_loss")
+
+
+KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+
+
+def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """ℓ = y (log y − x) with x = log q the input's log-probabilities and y the target
+    probabilities (0 where y = 0); with ``log_target`` the target is log y: ℓ = e^y (y − x).
+
+    ∂ℓ/∂x = −y (−e^y);  ∂ℓ/∂y = log y + 1 − x (e^y (y − x + 1)). 'batchmean' divides the sum by
+    the batch size — the KL divergence; 'mean' divides by the number of elements (torch's default).
+    """
+    if reduction not in KL_REDUCTIONS:
+        raise ValueError(f"reduction must be one of {KL_REDUCTIONS}, got {reduction!r}")
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with the "
+                      "KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+    xd = input._data
+    target = _float_target("kl_div", target, xd)
+    yd = target._data
+    _same_shape("kl_div", xd, yd)
+    if log_target:
+        ey = _backend.exp(yd)
+        per = ey * (yd - xd)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ylogy = np.where(yd == 0, 0, yd * _backend.log(np.where(yd == 0, 1, yd)))   # 0·log 0 = 0
+        per = (ylogy - yd * xd).astype(xd.dtype, copy=False)
+    if reduction == "batchmean":
+        out, scale = _reduce(per, "mean", xd.shape[0] if xd.ndim else 1)
+    else:
+        out, scale = _reduce(per, reduction)
+
+    def backward(g):
+        s = scale(g)
+        gx = None if not input.requires_grad else (-ey if log_target else -yd) * s
+        gy = None
+        if target.requires_grad:
+            if log_target:
+                gy = ey * (yd - xd + 1) * s
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    # torch's derivative of y·log y: log y (0 at y = 0) + y/y, NaN at y = 0 as in torch
+                    gy = (np.where(yd == 0, 0, _backend.log(np.where(yd == 0, 1, yd))) + yd / yd - xd) * s
+        return gx, gy
+    return make_result(out, (input, target), backward, "kl_div")
 
 
 def squared_error(input: Tensor, target, reduction: str = "sum") -> Tensor:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _backend
+from .. import _backend, _device
 from ..grad_mode import state as _grad_state
 from ..errors import GraphError
 from . import arithmetic as ar, elementwise as el, reduction as rd, shape as sh, softmax as sm
@@ -121,9 +121,13 @@ def install_methods(Tensor) -> None:
     T.neg = ar.neg
     T.exp, T.log, T.sqrt, T.abs, T.tanh, T.sigmoid = el.exp, el.log, el.sqrt, el.abs, el.tanh, el.sigmoid
     T.relu, T.clamp, T.clip = el.relu, el.clamp, el.clamp
+    T.sin, T.cos, T.log1p, T.expm1, T.erf = el.sin, el.cos, el.log1p, el.expm1, el.erf
+    T.sign = T.sgn = el.sign
+    T.square = lambda self: ar.mul(self, self)
     T.maximum, T.minimum = el.maximum, el.minimum
     T.sum, T.mean, T.max, T.min = rd.sum, rd.mean, rd.max, rd.min
     T.argmax, T.argmin, T.var, T.std = rd.argmax, rd.argmin, rd.var, rd.std
+    T.prod, T.cumsum, T.logsumexp, T.norm = rd.prod, rd.cumsum, rd.logsumexp, rd.norm
     T.softmax = sm.softmax
     T.log_softmax = sm.log_softmax
     T.reshape = T.view = sh.reshape
@@ -138,17 +142,21 @@ def install_methods(Tensor) -> None:
     T.contiguous = lambda self: self
     T.cpu = lambda self: self
 
+    def cuda(self, device=None, non_blocking=False):
+        _device.check_device("cuda")
+    T.cuda = cuda
+
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
-        """to(dtype), to(other_tensor) or to('cpu'): glassnet runs on the CPU only."""
+        """to(dtype), to(other_tensor), to('cpu') or to(glassnet.device('cpu')): CPU only."""
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str) and a.removeprefix("torch.") not in _backend._DTYPE_NAMES:
+            elif isinstance(a, _device.device) or (
+                    isinstance(a, str) and a.removeprefix("torch.") not in _backend._DTYPE_NAMES):
                 device = a
             else:
                 dtype = a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise ValueError(f"glassnet runs on the CPU only; got device {device!r}")
+        _device.check_device(device)
         out = self if dtype is None else sh.to_dtype(self, dtype)
         return sh.clone(out) if copy and out is self else out
     T.to = to
