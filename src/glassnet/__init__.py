@@ -12,6 +12,7 @@ from .ops import (abs, argmax, argmin, cat, clamp, conv1d, conv2d, cos, cumsum, 
                   squeeze, stack, std, sum, tanh, transpose, unsqueeze, var, where)
 from ._device import device
 from .tensor import Tensor, is_tensor
+from .trace import trace
 from . import backends, cuda, datasets, linalg, nn, optim, plot, signal, train, utils
 from .serialization import load, save
 
