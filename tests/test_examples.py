@@ -58,7 +58,7 @@ def check(actual, printed: str, units: float = 0.5) -> None:
 
 def test_every_seed_has_examples():
     seeds = {p.parent.name for p in FILES}
-    assert {"seed000", "seed001", "seed002", "seed003"} <= seeds
+    assert {"seed000", "seed001", "seed002", "seed003", "seed004"} <= seeds
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -258,3 +258,42 @@ def test_seed002_problem4_backprop_to_the_input():
     md = (EXAMPLES / "seed002" / "problem4.md").read_text(encoding="utf-8")
     assert r"\bar{x} &= (W^{(1)})^\top \bar{z} + \bar{y}" in md
     assert r"\bar{h} &= (W^{(2)})^\top \bar{y} + r \bar{R}" in md
+
+
+# ---------------------------------------------------------------------------------- seed 004
+
+def test_seed004_q5_valid_convolutions_by_hand():
+    v = values("seed004/q5_valid.yaml")
+    # x = [1, 2, −1, 0, 3, 1], w¹ = [1, −1, 2]:  a¹ₙ = xₙ − xₙ₊₁ + 2xₙ₊₂ (5.1: |a¹| = 6 − 3 + 1 = 4)
+    check(v["a⁽¹⁾"], "[-3, 3, 5, -1]")
+    check(v["h⁽¹⁾"], "[0, 3, 5, 0]")
+    # w² = [2, −1]:  a²ᵢ = 2h¹ᵢ − h¹ᵢ₊₁, |a²| = d − k₁ − k₂ + 2 = 3
+    check(v["a⁽²⁾"], "[-3, 1, 10]")
+    check(v["L"], "2.5")                                  # ½((0 − 0)² + (1 − 2)² + (10 − 8)²)
+    check(v["ā⁽²⁾"], "[0, -1, 2]")                        # (h² − y) ∘ 1[a² > 0]
+    # 5.3: ∇h¹L = ∇a²L ∗̃ flip(w²): h̄¹ₙ = −ā²ₙ₋₁ + 2ā²ₙ = [0, 0·(−1) + (−1)·2, (−1)(−1) + 2·2, 2·(−1)]
+    check(v["h̄⁽¹⁾"], "[0, -2, 5, -2]")
+    check(v["∂L/∂w⁽²⁾"], "[7, -5]")                       # h¹ ∗ ā²: [−3 + 10, −5]
+    check(v["∂L/∂w⁽¹⁾"], "[-9, 2, 15]")                   # x ∗ ā¹ with ā¹ = [0, −2, 5, 0]
+    md = (EXAMPLES / "seed004" / "q5_valid.md").read_text(encoding="utf-8")
+    assert r"\bar{h}^{(1)} = \bar{a}^{(2)} \mathbin{\tilde{\ast}} \operatorname{flip}\left(w^{(2)}\right)" in md
+    # seed 004 eq. (12): (∇h¹L)ₙ = Σᵢ (∇a²L)ᵢ w²ₙ₋ᵢ₊₁, entry by entry with its numbers
+    assert (r"\bar{h}^{(1)}_{3} &= \bar{a}^{(2)}_{2} w^{(2)}_{2} + \bar{a}^{(2)}_{3} w^{(2)}_{1} = "
+            r"\left(-1\right) \cdot \left(-1\right) + 2 \cdot 2 = 5") in md
+    assert r"a^{(1)}_{1} &= x_{1} w^{(1)}_{1} + x_{2} w^{(1)}_{2} + x_{3} w^{(1)}_{3}" in md
+
+
+def test_seed004_q5_full_convolutions_by_hand():
+    v = values("seed004/q5_full.yaml")
+    # x = [1, 2, −1, 3] ∗̃ [1, −1, 2]: a¹ₙ = Σⱼ xₙ₊ⱼ₋₃wⱼ, |a¹| = 4 + 3 − 1 = 6
+    check(v["a⁽¹⁾"], "[2, 3, -3, 9, -4, 3]")
+    # 5.4: |a²| = d + k₁ + k₂ − 2 = 4 + 3 + 2 − 2 = 7
+    check(v["a⁽²⁾"], "[-2, 1, 6, -9, 18, -3, 6]")
+    check(v["L"], "31")                                   # Σ h² = 1 + 6 + 18 + 6
+    # 5.6: ∇h¹L = ∇a²L ∗ flip(w²), flip(w²) = [−1, 2]: h̄¹ₙ = −ā²ₙ + 2ā²ₙ₊₁ with ā² = 1[a² > 0]
+    check(v["h̄⁽¹⁾"], "[2, 1, -1, 2, -1, 2]")
+    check(v["∂L/∂w⁽¹⁾"], "[10, -1, 10]")                  # flip(ā¹ ∗ x)
+    check(v["∂L/∂w⁽²⁾"], "[17, 3]")                       # flip(ā² ∗ h¹) = flip([3, 17])
+    md = (EXAMPLES / "seed004" / "q5_full.md").read_text(encoding="utf-8")
+    assert r"\bar{h}^{(1)} = \bar{a}^{(2)} \ast \operatorname{flip}\left(w^{(2)}\right)" in md
+    assert r"a^{(1)}_{1} &= x_{1} w^{(1)}_{3} = 1 \cdot 2 = 2" in md     # the window hangs off the left

@@ -412,3 +412,21 @@ def test_item_assignment_after_forward_is_detected_too():
     x[0, 0] = 10.0
     with pytest.raises(gn.GraphError, match="'matmul' op"):
         out.backward()
+
+
+# ------------------------------------------------------------------ the exact dtype
+
+def test_exact_tensors_from_python_numbers_hold_sympy_numbers():
+    sp = pytest.importorskip("sympy")
+    # ints → Integer, so the mean of [1, 2] is 3/2, not Python's 1.5
+    m = gn.tensor([1, 2], dtype=gn.exact).mean()
+    assert m.item() == sp.Rational(3, 2) and isinstance(m.item(), sp.Rational)
+    # floats → the decimal they were written as: 2.5 → 5/2, 0.1 → 1/10
+    t = gn.tensor([2.5, 0.1, 3], dtype=gn.exact)
+    assert t.tolist() == [sp.Rational(5, 2), sp.Rational(1, 10), 3]
+    assert all(isinstance(v, sp.Rational) for v in t.tolist())
+    # mixed SymPy and Python data takes the exact dtype, and its floats become rationals too
+    u = gn.tensor([sp.E, 0.5])
+    assert u.dtype == gn.exact and u.tolist() == [sp.E, sp.Rational(1, 2)]
+    with pytest.raises(ValueError, match="finite"):
+        gn.tensor([float("nan")], dtype=gn.exact)

@@ -7,6 +7,8 @@ inside NumPy; float arrays go straight to NumPy with no extra cost but one check
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from . import _special
@@ -106,8 +108,45 @@ def _sympy():
     return sympy
 
 
-def _exact_map(name: str, a: np.ndarray) -> np.ndarray:
-    fn = getattr(_sympy(), name)
+def exact_number(v):
+    """One value as a SymPy number: ints (and bools) → Integer, a float → the Rational of its
+    shortest repr (0.1 → 1/10, the decimal it was written as; no tolerance, so 0.1 + 0.2 is not
+    3/10), a Fraction → Rational; SymPy values are kept."""
+    sp = _sympy()
+    if isinstance(v, sp.Basic):
+        return v
+    if isinstance(v, (bool, np.bool_, numbers.Integral, np.integer)):
+        return sp.Integer(int(v))
+    if isinstance(v, (float, np.floating)):
+        if not np.isfinite(v):
+            raise ValueError(f"exact mode needs finite numbers, got {v}")
+        return sp.Rational(str(v))          # str of a NumPy float is its shortest repr too
+    if isinstance(v, numbers.Rational):
+        return sp.Rational(v.numerator, v.denominator)
+    raise TypeError(f"cannot make an exact number from {type(v).__name__} {v!r}")
+
+
+def as_exact(a) -> np.ndarray:
+    """A new object array of SymPy numbers with the values of ``a`` (see ``exact_number``)."""
+    src = np.asarray(a)
+    out = np.empty(src.shape, dtype=exact)
+    flat = out.reshape(-1)
+    for i, v in enumerate(src.reshape(-1)):       # NumPy scalars: a float32 0.1 reads as 1/10
+        flat[i] = exact_number(v)
+    return out
+
+
+def _is_exact(a) -> bool:
+    """An exact operand: an object array, or the bare SymPy number NumPy makes of a 0-d one."""
+    dt = getattr(a, "dtype", None)
+    return dt == exact if dt is not None else hasattr(a, "is_number")
+
+
+def _exact_map(name, a: np.ndarray) -> np.ndarray:
+    """``name`` (a SymPy function's name, or a function of one value) applied to every element;
+    an object array of the same shape (0-d included: NumPy would give a bare SymPy scalar)."""
+    fn = getattr(_sympy(), name) if isinstance(name, str) else name
+    a = np.asarray(a, dtype=object)
     out = np.empty(a.shape, dtype=object)
     flat_in, flat_out = a.reshape(-1), out.reshape(-1)
     for i, v in enumerate(flat_in):
@@ -116,42 +155,42 @@ def _exact_map(name: str, a: np.ndarray) -> np.ndarray:
 
 
 def exp(a: np.ndarray) -> np.ndarray:
-    return _exact_map("exp", a) if a.dtype == exact else np.exp(a)
+    return _exact_map("exp", a) if _is_exact(a) else np.exp(a)
 
 
 def log(a: np.ndarray) -> np.ndarray:
-    return _exact_map("log", a) if a.dtype == exact else np.log(a)
+    return _exact_map("log", a) if _is_exact(a) else np.log(a)
 
 
 def tanh(a: np.ndarray) -> np.ndarray:
-    return _exact_map("tanh", a) if a.dtype == exact else np.tanh(a)
+    return _exact_map("tanh", a) if _is_exact(a) else np.tanh(a)
 
 
 def sqrt(a: np.ndarray) -> np.ndarray:
-    return _exact_map("sqrt", a) if a.dtype == exact else np.sqrt(a)
+    return _exact_map("sqrt", a) if _is_exact(a) else np.sqrt(a)
 
 
 def sin(a: np.ndarray) -> np.ndarray:
-    return _exact_map("sin", a) if a.dtype == exact else np.sin(a)
+    return _exact_map("sin", a) if _is_exact(a) else np.sin(a)
 
 
 def cos(a: np.ndarray) -> np.ndarray:
-    return _exact_map("cos", a) if a.dtype == exact else np.cos(a)
+    return _exact_map("cos", a) if _is_exact(a) else np.cos(a)
 
 
 def log1p(a: np.ndarray) -> np.ndarray:
     """log(1 + a), accurate for tiny a (exact: log(1 + a) as written)."""
-    return log(1 + a) if a.dtype == exact else np.log1p(a)
+    return log(1 + a) if _is_exact(a) else np.log1p(a)
 
 
 def expm1(a: np.ndarray) -> np.ndarray:
     """e^a − 1, accurate for tiny a (exact: exp(a) − 1 as written)."""
-    return exp(a) - 1 if a.dtype == exact else np.expm1(a)
+    return exp(a) - 1 if _is_exact(a) else np.expm1(a)
 
 
 def erf(a: np.ndarray) -> np.ndarray:
     """The error function; NumPy-only for float arrays (see ``_special``)."""
-    return _exact_map("erf", a) if a.dtype == exact else _special.erf(a)
+    return _exact_map("erf", a) if _is_exact(a) else _special.erf(a)
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
@@ -160,15 +199,16 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     For z < 0 the form e^z / (1 + e^z) is used, so e^(−z) is never evaluated at a
     large positive argument.
     """
-    if a.dtype == exact:
-        return 1 / (1 + exp(-a))
+    if _is_exact(a):
+        E = _sympy().exp
+        return _exact_map(lambda v: 1 / (1 + E(-v)), a)
     e = np.exp(-np.abs(a))          # in (0, 1]: cannot overflow
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
     """log Σ e^a along axis, keepdims, shifted by the max for stability."""
-    if a.dtype == exact:
+    if _is_exact(a):
         return log(exp(a).sum(axis=axis, keepdims=True))
     m = a.max(axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)

@@ -27,8 +27,12 @@ _creation_number = operator.attrgetter("_seq")
 
 _CPU = device("cpu")
 
-# Called as hook(tensor) for every op result while a recorder (glassnet.trace) is on.
-_recorders: list[Callable[["Tensor"], None]] = []
+# Called as hook(tensor, parents, attrs) for every op result while a recorder (glassnet.trace)
+# is on: ``parents`` are the op's tensor inputs (also under no_grad, where the result keeps no
+# graph), ``attrs`` a small dict of its other arguments ({"dim": 1}, {"scalar": 2},
+# {"target": …, "reduction": "sum"}) or None. Ops build ``attrs`` only while this list is
+# non-empty (``{…} if _recorders else None``), so an untraced op pays one truth test.
+_recorders: list[Callable[["Tensor", tuple, "dict | None"], None]] = []
 
 
 def _freed_backward(g):
@@ -234,6 +238,8 @@ class Tensor:
                     f"fill every gradient with NaN. Look for log(0), overflow in exp, a too large "
                     f"learning rate, or NaN in the inputs.")
             seed = np.ones_like(self._data)
+            if seed.dtype == object:                 # exact: SymPy's 1, so 1/2 stays 1/2 below
+                seed[...] = _backend._sympy().Integer(1)
         else:
             seed = np.array(gradient._data if isinstance(gradient, Tensor) else gradient,
                             dtype=self._data.dtype)
@@ -306,7 +312,9 @@ def run_backward(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], retain_gr
         for p, pg in zip(node._parents, parent_grads):
             if pg is None or not p.requires_grad:
                 continue
-            if pg.dtype != p._data.dtype:
+            if type(pg) is not np.ndarray:     # a bare scalar from 0-d operands (see make_result)
+                pg = np.asarray(pg, dtype=p._data.dtype)
+            elif pg.dtype != p._data.dtype:
                 pg = pg.astype(p._data.dtype)
             if p._backward is None:
                 store(p, pg)
@@ -324,8 +332,15 @@ def _modified_in_place_message(node: Tensor, parent: Tensor, version: int) -> st
             f"(x = x + 1 instead of x += 1).")
 
 
-def make_result(data: np.ndarray, parents: tuple, backward, op: str) -> Tensor:
-    """Wrap an op's output; record the graph edge only when a parent needs gradients."""
+def make_result(data: np.ndarray, parents: tuple, backward, op: str, attrs: dict | None = None) -> Tensor:
+    """Wrap an op's output; record the graph edge only when a parent needs gradients.
+
+    ``attrs`` (the op's non-tensor arguments) goes to the trace recorders only; see ``_recorders``.
+    """
+    if type(data) is not np.ndarray:
+        # NumPy gives a bare scalar for an op on 0-d arrays: a NumPy scalar for numbers, a SymPy
+        # number for exact (object) arrays (``x * 2`` of a 0-d exact tensor). A tensor holds arrays.
+        data = np.asarray(data, dtype=object if not isinstance(data, np.generic) else None)
     t = Tensor.__new__(Tensor)
     t._data = data
     t.grad = None
@@ -352,7 +367,7 @@ def make_result(data: np.ndarray, parents: tuple, backward, op: str) -> Tensor:
         t._backward = None
     if _recorders:
         for hook in _recorders:
-            hook(t)
+            hook(t, parents, attrs)
     return t
 
 
@@ -360,7 +375,10 @@ def make_result(data: np.ndarray, parents: tuple, backward, op: str) -> Tensor:
 
 def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
     """Turn Python data, arrays or tensors into an ndarray with torch's dtype rules:
-    Python floats take the default dtype, Python ints int64, bools bool; arrays keep theirs."""
+    Python floats take the default dtype, Python ints int64, bools bool; arrays keep theirs.
+
+    The exact dtype holds SymPy numbers: Python and NumPy numbers are converted (ints → Integer,
+    0.1 → 1/10, see ``_backend.exact_number``), so exact arithmetic never meets a float."""
     if isinstance(data, Tensor):
         arr = data._data
     elif isinstance(data, np.ndarray):
@@ -381,9 +399,13 @@ def _to_array(data, dtype=None, copy: bool = True) -> np.ndarray:
                     f"could not make a tensor from ragged or non-numeric data of type {type(data).__name__}")
             elif arr.dtype.kind not in "bfiuO":
                 raise TypeError(f"can't make a tensor from data of dtype {arr.dtype}")
+            if arr.dtype == _backend.exact and python_data:     # [sympy.E, 0.5]: 0.5 → 1/2
+                return _backend.as_exact(arr)
         copy = copy and not arr.flags.owndata   # np.asarray copied, unless data lent its buffer
     if dtype is not None:
         dt = _backend.as_dtype(dtype)
+        if dt == _backend.exact and (arr.dtype != dt or not isinstance(data, Tensor)):
+            return _backend.as_exact(arr)       # Python numbers, or a cast from numbers: SymPy
         if arr.dtype != dt:
             return arr.astype(dt)
     return arr.copy() if copy else arr

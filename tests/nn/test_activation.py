@@ -127,3 +127,23 @@ def test_new_activation_derivatives_at_zero_are_torchs():
 def test_gelu_layer_rejects_an_unknown_approximation():
     with pytest.raises(ValueError, match="approximate must be one of"):
         nn.GELU("fast")
+
+
+# ------------------------------------------------------------------ the registry
+
+def test_every_registry_entry_makes_a_layer_that_records_its_op():
+    from glassnet.nn.activation import ACTIVATIONS
+    for name, act in ACTIVATIONS.items():
+        layer = act.make()
+        with gn.trace() as t:
+            layer(gn.tensor([[-1.0, 0.5]]))
+        assert [n.op for n in t.nodes] == ([act.op] if act.op else []), name
+
+
+def test_the_problem_files_and_the_trainer_read_the_same_registry():
+    from glassnet.nn.activation import ACTIVATIONS
+    from glassnet.problems.spec import ACTIVATIONS as PROBLEM_NAMES
+    from glassnet.train.models import ACTIVATIONS as TRAIN, mlp
+    assert set(PROBLEM_NAMES) == set(ACTIVATIONS) >= {"gelu", "elu", "silu", "softplus", "leaky_relu"}
+    assert {"gelu", "elu", "silu", "softplus"} <= set(TRAIN)
+    assert isinstance(mlp([2, 3, 1], "gelu")[1], gn.nn.GELU)

@@ -390,3 +390,19 @@ def test_deepcopy_gives_an_independent_model():
     with gn.no_grad():
         model[0].weight[0, 0] = 5.0
     assert clone[0].weight.detach().numpy()[0, 0] != 5.0
+
+
+def test_exact_layers_hold_sympy_numbers_not_floats():
+    sp = pytest.importorskip("sympy")
+    gn.manual_seed(0)
+    lin = nn.Linear(3, 2, dtype=gn.exact)
+    assert all(isinstance(v, sp.Rational) for v in lin.weight.detach().numpy().reshape(-1))
+    net = nn.Linear(2, 1)
+    with gn.no_grad():
+        net.weight.copy_(gn.tensor([[0.1, -0.5]]))
+        net.bias.fill_(0.25)
+    net.to(gn.exact)
+    assert net.weight.dtype == gn.exact
+    assert net.weight.detach().numpy().tolist() == [[sp.Rational(1, 10), sp.Rational(-1, 2)]]
+    # z = 0.1·2 − 0.5·1 + 0.25 = −1/20 exactly
+    assert net(gn.tensor([[2, 1]], dtype=gn.exact)).item() == sp.Rational(-1, 20)

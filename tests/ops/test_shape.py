@@ -191,3 +191,13 @@ def test_other_casts():
 def test_shape_ops_compose_by_finite_differences():
     check_grad_fd(lambda a, b: gn.cat([a.t(), b.unsqueeze(0)], 0)[[0, 2, 2], 1:].reshape(-1)
                   * gn.stack([a[0], a[1]], 1).flatten()[:3], [(2, 3), (2,)])
+
+
+def test_casting_to_exact_reads_each_float_as_its_decimal():
+    sp = pytest.importorskip("sympy")
+    x = gn.tensor([0.1, -2.25], requires_grad=True)
+    e = x.to(gn.exact)
+    assert e.tolist() == [sp.Rational(1, 10), sp.Rational(-9, 4)]
+    assert gn.tensor([0.1], dtype=gn.float32).to(gn.exact).item() == sp.Rational(1, 10)  # not 0.1000000015
+    (e * 3).sum().backward()                         # the gradient comes back as float64
+    assert x.grad.dtype == gn.float64 and x.grad.tolist() == [3.0, 3.0]

@@ -179,3 +179,64 @@ def test_a_trace_cannot_be_entered_twice():
     with pytest.raises(RuntimeError):
         with t:
             pass
+
+
+# ------------------------------------------------------------------ the op-argument channel
+
+def _node(t, op):
+    return next(n for n in t.nodes if n.op == op)
+
+
+def test_ops_hand_their_arguments_to_the_recorder_as_attrs():
+    x = gn.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+    with gn.trace() as t:
+        gn.nn.functional.leaky_relu(x, 0.2)
+        2.0 - x
+        x / 4.0
+        x.softmax(dim=0)
+        gn.nn.functional.cross_entropy(x, gn.tensor([2]), reduction="sum")
+    assert _node(t, "leaky_relu").attrs == {"negative_slope": 0.2}
+    assert _node(t, "sub").attrs == {"scalar": 2.0, "scalar_first": True}
+    assert _node(t, "div").attrs == {"scalar": 4.0}
+    assert _node(t, "softmax").attrs == {"dim": 0}
+    ce = _node(t, "cross_entropy")
+    assert ce.attrs["reduction"] == "sum" and ce.attrs["target"].tolist() == [2]
+
+
+def test_attrs_come_from_the_op_not_from_its_local_variable_names():
+    # an op written outside glassnet.ops, with locals named unlike any glassnet op
+    from glassnet.tensor import make_result
+
+    def scaled(u, factor):
+        k = factor
+        return make_result(u._data * k, (u,), lambda g: (g * k,), "mul", {"scalar": k})
+
+    u = gn.tensor([1.0, 2.0])
+    u.name = "u"
+    with gn.trace() as t:
+        v = scaled(u, 3.0)
+        v.name = "v"
+    assert t.nodes[0].attrs == {"scalar": 3.0}
+    assert "v = 3u" in t.to_text()
+
+
+def test_a_recorded_target_is_a_copy_the_caller_may_change_afterwards():
+    a = gn.tensor([0.5, 0.25], requires_grad=True)
+    y = np.array([1.0, 0.0])
+    with gn.trace() as t:
+        gn.nn.functional.binary_cross_entropy(a, gn.tensor(y))
+        y[:] = 7.0
+    assert _node(t, "binary_cross_entropy").attrs["target"].tolist() == [1.0, 0.0]
+
+
+def test_parents_are_known_under_no_grad_and_for_constants():
+    w = gn.tensor([[1.0, 2.0]])
+    x = gn.tensor([[3.0, 4.0]])
+    with gn.trace() as t:
+        with gn.no_grad():
+            z = gn.nn.functional.linear(x, w)       # no graph is kept, the trace still sees x, W
+        s = z * 2                                   # nothing requires grad: no graph either
+    lin, mul = t.nodes
+    assert [p.tensor for p in lin.parents] == [x, w]
+    assert mul.parents == (lin,)
+    assert z._parents == () and s._parents == ()    # the engine's graph is unchanged

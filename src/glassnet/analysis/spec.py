@@ -39,6 +39,7 @@ import numpy as np
 
 from ..errors import GlassnetError
 from .. import nn
+from ..nn.activation import ACTIVATIONS as ACTIVATION_REGISTRY
 from ._chain import flat_modules, kind_of, make_linear
 
 __all__ = ["SpecError", "load_spec", "load_network", "model_from_spec", "spec_from_model", "save_spec", "ACTIVATIONS"]
@@ -48,14 +49,12 @@ class SpecError(GlassnetError, ValueError):
     """A network spec that cannot be read; the message names the file and the entry."""
 
 
-# Activation names → layer classes: the one registry the spec reads.
-ACTIVATIONS: dict[str, type] = {
-    "relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "step": nn.Step,
-    "softmax": nn.Softmax, "log_softmax": nn.LogSoftmax, "identity": nn.Identity,
-    "leaky_relu": nn.LeakyReLU,
-}
+# Activation names → layer classes, from the one registry (glassnet.nn.activation), and log-softmax.
+ACTIVATIONS: dict[str, type] = {name: act.layer for name, act in ACTIVATION_REGISTRY.items()}
+ACTIVATIONS["log_softmax"] = nn.LogSoftmax
 _DEFAULT_OPTIONS = {"softmax": {"dim": 1}, "log_softmax": {"dim": 1}}
-_OPTIONS = {"leaky_relu": {"negative_slope"}, "softmax": {"dim"}, "log_softmax": {"dim"}}
+_OPTIONS = {"leaky_relu": {"negative_slope"}, "softmax": {"dim"}, "log_softmax": {"dim"}, "elu": {"alpha"},
+            "gelu": {"approximate"}, "softplus": {"beta", "threshold"}}
 _EXACT_NUMBER = re.compile(r"^\s*-?\d+(\.\d+)?(\s*/\s*-?\d+)?\s*$")
 
 

@@ -1,10 +1,14 @@
-"""Activation layers, each a one-line forward over its functional op."""
+"""Activation layers, each a one-line forward over its functional op, and ``ACTIVATIONS``: the
+registry from the names files and the command line use to the layers and their formulas."""
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from ..ops import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, softplus, step,
                    tanh)
 from ..ops.elementwise import GELU_APPROXIMATIONS
 from .functional import _implicit_dim, softsign
+from .linear import Identity
 from .module import Module
 
 
@@ -148,3 +152,64 @@ class Softsign(Module):
 
     def forward(self, x):
         return softsign(x)
+
+
+# ---------------------------------------------------------------------- the registry
+
+@dataclass(frozen=True)
+class Activation:
+    """One entry of :data:`ACTIVATIONS`: the layer, the op the trace records for it, and its
+    formulas for worked solutions.
+
+    Formulas are ``(LaTeX, text, binding)`` templates: ``{z}`` stands for the pre-activation,
+    ``{z_atom}`` for it in parentheses unless it is one symbol, ``{a}`` for the activation's
+    value; ``binding`` ("atom", "product" or "sum") is how tightly the outer operation binds,
+    for parentheses. The engine's backward is the op's own (``glassnet.ops``); ``prime`` is the
+    same derivative written for people.
+    """
+
+    layer: type
+    op: str | None                  # the op a forward records (None: identity records none)
+    name: str                       # how a sentence names it: "ReLU", "hard threshold"
+    symbol: tuple                   # (LaTeX, text) of f, for f(z) and f′(z): (r"\sigma", "σ")
+    prime: tuple | None             # f′ written out in z and a (None: only f′(z))
+    prime_z: tuple | None = None    # f′ in z alone, where a is not at hand (default: prime)
+    forward: tuple | None = None    # f(z) when it is not symbol(z): ReLU as max(z, 0)
+    options: dict = field(default_factory=dict)   # the layer's keyword arguments
+
+    def make(self) -> Module:
+        """A new layer of this activation."""
+        return self.layer(**self.options)
+
+
+_ONE_IF_POSITIVE = (r"\mathbb{1}\left[{z} > 0\right]", "1[{z} > 0]", "atom")
+
+# String names (problem files, ``glassnet train``, network specs) → activations: the one
+# registry every other table is read from.
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation(Sigmoid, "sigmoid", "sigmoid", (r"\sigma", "σ"),
+                          (r"{a} \circ \left(1 - {a}\right)", "{a} ∘ (1 − {a})", "product"),
+                          prime_z=(r"\sigma'\left({z}\right)", "σ′({z})", "atom")),
+    "tanh": Activation(Tanh, "tanh", "tanh", (r"\tanh", "tanh"),
+                       (r"1 - {a} \circ {a}", "1 − {a} ∘ {a}", "sum"),
+                       prime_z=(r"\left(1 - \tanh^2 {z_atom}\right)", "(1 − tanh²{z_atom})", "atom")),
+    "relu": Activation(ReLU, "relu", "ReLU", (r"\operatorname{ReLU}", "ReLU"), _ONE_IF_POSITIVE,
+                       forward=(r"\max\left({z}, 0\right)", "max({z}, 0)", "atom")),
+    "leaky_relu": Activation(LeakyReLU, "leaky_relu", "leaky ReLU", (r"\operatorname{LeakyReLU}", "LeakyReLU"),
+                             (r"\mathbb{1}\left[{z} > 0\right] + \alpha \mathbb{1}\left[{z} \le 0\right]",
+                              "1[{z} > 0] + α·1[{z} ≤ 0]", "sum")),
+    "elu": Activation(ELU, "elu", "ELU", (r"\operatorname{ELU}", "ELU"),
+                      (r"\mathbb{1}\left[{z} > 0\right] + \alpha e^{{z}} \mathbb{1}\left[{z} \le 0\right]",
+                       "1[{z} > 0] + α e^{z_atom}·1[{z} ≤ 0]", "sum")),
+    "gelu": Activation(GELU, "gelu", "GELU", (r"\operatorname{GELU}", "GELU"),
+                       (r"\Phi\left({z}\right) + {z_atom} \varphi\left({z}\right)", "Φ({z}) + {z_atom}φ({z})", "sum")),
+    "silu": Activation(SiLU, "silu", "SiLU", (r"\operatorname{SiLU}", "SiLU"),
+                       (r"\sigma\left({z}\right) \left(1 + {z_atom} \left(1 - \sigma\left({z}\right)\right)\right)",
+                        "σ({z})(1 + {z_atom}(1 − σ({z})))", "product")),
+    "softplus": Activation(Softplus, "softplus", "softplus", (r"\operatorname{softplus}", "softplus"),
+                           (r"\sigma\left({z}\right)", "σ({z})", "atom")),
+    "step": Activation(Step, "step", "hard threshold", (r"\operatorname{step}", "step"), ("0", "0", "atom")),
+    "softmax": Activation(Softmax, "softmax", "softmax", (r"\operatorname{softmax}", "softmax"), None,
+                          options={"dim": -1}),
+    "identity": Activation(Identity, None, "identity (linear)", ("", ""), ("1", "1", "atom")),
+}

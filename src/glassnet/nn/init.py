@@ -34,6 +34,8 @@ def _calculate_fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
 
 
 def _fill(t: Tensor, values: np.ndarray) -> Tensor:
+    if t._data.dtype == _backend.exact:     # SymPy numbers, never Python floats (0.1 → 1/10)
+        values = _backend.as_exact(np.broadcast_to(values, t.shape))
     t._data[...] = values       # written under the hood: initialisation is not part of any graph
     return t
 

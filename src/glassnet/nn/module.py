@@ -247,11 +247,12 @@ class Module:
             dt = _backend.as_dtype(dtype)
             if not _backend.is_floating(dt):
                 raise TypeError(f"Module.to only accepts floating point dtypes, got {dt}")
+            cast = _backend.as_exact if dt == _backend.exact else (lambda a: a.astype(dt))  # 0.1 → 1/10
             for t in list(self.parameters()) + list(self.buffers()):
                 if _backend.is_floating(t.dtype):
-                    t._data = t._data.astype(dt)
+                    t._data = cast(t._data)
                     if t.grad is not None:
-                        t.grad._data = t.grad._data.astype(dt)
+                        t.grad._data = cast(t.grad._data)
         return self
 
     def float(self) -> "Module":

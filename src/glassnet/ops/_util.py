@@ -11,6 +11,8 @@ from ..tensor import Tensor, _to_array
 
 def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum a gradient back down to ``shape``, undoing NumPy broadcasting in the forward."""
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)           # a bare scalar of 0-d operands (a SymPy number: exact mode)
     if g.shape == shape:
         return g
     extra = g.ndim - len(shape)

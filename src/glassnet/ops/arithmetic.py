@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _backend
 from ..errors import ShapeError
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, _recorders, make_result
 from ._util import as_tensor, broadcast_error, is_scalar, promote, unbroadcast
 
 
@@ -13,8 +13,8 @@ def add(a, b) -> Tensor:
     """a + b;  ∂/∂a = 1, ∂/∂b = 1 (summed over broadcast dimensions)."""
     if not isinstance(a, Tensor):
         a, b = b, a                     # addition commutes
-    if is_scalar(b):
-        return make_result(a._data + b, (a,), lambda g: (g,), "add")
+    if is_scalar(b):                    # the trace is told the number: {"scalar": b}
+        return make_result(a._data + b, (a,), lambda g: (g,), "add", {"scalar": b} if _recorders else None)
     b = as_tensor(b)
     ad, bd = a._data, b._data
     if ad.dtype != bd.dtype:
@@ -34,9 +34,10 @@ def add(a, b) -> Tensor:
 def sub(a, b) -> Tensor:
     """a − b;  ∂/∂a = 1, ∂/∂b = −1."""
     if is_scalar(b):
-        return make_result(a._data - b, (a,), lambda g: (g,), "sub")
+        return make_result(a._data - b, (a,), lambda g: (g,), "sub", {"scalar": b} if _recorders else None)
     if is_scalar(a):
-        return make_result(a - b._data, (b,), lambda g: (-g,), "sub")
+        return make_result(a - b._data, (b,), lambda g: (-g,), "sub",
+                           {"scalar": a, "scalar_first": True} if _recorders else None)
     a, b = as_tensor(a), as_tensor(b)
     ad, bd = a._data, b._data
     if ad.dtype != bd.dtype:
@@ -58,7 +59,7 @@ def mul(a, b) -> Tensor:
     if not isinstance(a, Tensor):
         a, b = b, a
     if is_scalar(b):
-        return make_result(a._data * b, (a,), lambda g: (g * b,), "mul")
+        return make_result(a._data * b, (a,), lambda g: (g * b,), "mul", {"scalar": b} if _recorders else None)
     b = as_tensor(b)
     ad, bd = a._data, b._data
     if ad.dtype != bd.dtype:
@@ -77,11 +78,12 @@ def mul(a, b) -> Tensor:
 def div(a, b) -> Tensor:
     """a / b;  ∂/∂a = 1/b, ∂/∂b = −a/b²."""
     if is_scalar(b):
-        return make_result(a._data / b, (a,), lambda g: (g / b,), "div")
+        return make_result(a._data / b, (a,), lambda g: (g / b,), "div", {"scalar": b} if _recorders else None)
     if is_scalar(a):
         bd = b._data
         out = a / bd
-        return make_result(out, (b,), lambda g: (-g * out / bd,), "div")
+        return make_result(out, (b,), lambda g: (-g * out / bd,), "div",
+                           {"scalar": a, "scalar_first": True} if _recorders else None)
     a, b = as_tensor(a), as_tensor(b)
     ad, bd = a._data, b._data
     if ad.dtype != bd.dtype:
@@ -112,12 +114,13 @@ def pow(a, b) -> Tensor:
             if b == 0:
                 return (np.zeros_like(g),)
             return (g * b * ad ** (b - 1),)
-        return make_result(out, (a,), backward_base, "pow")
+        return make_result(out, (a,), backward_base, "pow", {"scalar": b} if _recorders else None)
     if is_scalar(a):
         bd = b._data
         out = a ** bd
         log_a = _backend.log(np.asarray(a, dtype=bd.dtype))
-        return make_result(out, (b,), lambda g: (g * out * log_a,), "pow")
+        return make_result(out, (b,), lambda g: (g * out * log_a,), "pow",
+                           {"scalar": a, "scalar_first": True} if _recorders else None)
     a, b = as_tensor(a), as_tensor(b)
     ad, bd = a._data, b._data
     if ad.dtype != bd.dtype:

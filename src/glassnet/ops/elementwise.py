@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _backend
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, _recorders, make_result
 from ._util import as_tensor, broadcast_error, is_scalar, promote, unbroadcast
 
 
@@ -57,9 +57,11 @@ def relu(a: Tensor) -> Tensor:
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
     """a if a > 0 else slope·a;  d/da = 1 if a > 0 else slope."""
     ad = a._data
+    slope = _constant(negative_slope, ad)            # exact mode: 0.01 as 1/100
     positive = ad > 0
-    out = np.where(positive, ad, ad * negative_slope)
-    return make_result(out, (a,), lambda g: (np.where(positive, g, g * negative_slope),), "leaky_relu")
+    out = np.where(positive, ad, ad * slope)
+    return make_result(out, (a,), lambda g: (np.where(positive, g, g * slope),), "leaky_relu",
+                       {"negative_slope": slope} if _recorders else None)
 
 
 def step(a: Tensor) -> Tensor:
@@ -80,7 +82,8 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:
         inside &= ad >= min
     if max is not None:
         inside &= ad <= max
-    return make_result(out, (a,), lambda g: (g * inside,), "clamp")
+    return make_result(out, (a,), lambda g: (g * inside,), "clamp",
+                       {"min": min, "max": max} if _recorders else None)
 
 
 def where(condition, a, b) -> Tensor:
@@ -129,9 +132,13 @@ def _pairwise_extreme(a, b, pick, wins, op: str) -> Tensor:
         out = pick(ad, bd)
     except ValueError:
         raise broadcast_error(op, ad, np.asarray(bd)) from None
-    share_a = np.where(wins(ad, bd), 1.0, np.where(ad == bd, 0.5, 0.0)).astype(out.dtype)
+    if type(out) is not np.ndarray:                 # 0-d operands: NumPy gave a bare number
+        out = np.asarray(out, dtype=object if ad.dtype == object else None)
+    one, half = (1.0, 0.5) if out.dtype != object else (1, _backend._sympy().Rational(1, 2))
+    share_a = np.where(wins(ad, bd), one, np.where(ad == bd, half, 0)).astype(out.dtype)
     if is_scalar(b):
-        return make_result(out, (a,), lambda g: (unbroadcast(g * share_a, ad.shape),), op)
+        return make_result(out, (a,), lambda g: (unbroadcast(g * share_a, ad.shape),), op,
+                           {"scalar": b} if _recorders else None)
 
     def backward(g):
         return (unbroadcast(g * share_a, ad.shape) if a.requires_grad else None,
@@ -185,7 +192,7 @@ def erf(a: Tensor) -> Tensor:
 def _constant(value, like: np.ndarray, exact: str | None = None):
     """``value`` for float arrays; for exact arrays the SymPy number it stands for (``exact``
     when given, e.g. "sqrt(2)/2", else the decimal as a rational) so results stay exact."""
-    if like.dtype != object:
+    if not _backend._is_exact(like):
         return value
     sympy = _backend._sympy()
     return sympy.sympify(exact) if exact is not None else sympy.Rational(str(value))
@@ -203,7 +210,8 @@ def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     with np.errstate(over="ignore"):                # e^(βa) may overflow where the linear branch wins
         out = np.where(linear, ad, _backend.log1p(_backend.exp(z)) / beta)
     return make_result(out.astype(ad.dtype, copy=False), (a,),
-                       lambda g: (np.where(linear, g, g * _backend.sigmoid(z)),), "softplus")
+                       lambda g: (np.where(linear, g, g * _backend.sigmoid(z)),), "softplus",
+                       {"beta": beta, "threshold": threshold} if _recorders else None)
 
 
 def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
@@ -217,7 +225,8 @@ def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
     def backward(g):
         with np.errstate(over="ignore", invalid="ignore"):
             return (np.where(positive, g, g * alpha * _backend.exp(ad)),)
-    return make_result(out.astype(ad.dtype, copy=False), (a,), backward, "elu")
+    return make_result(out.astype(ad.dtype, copy=False), (a,), backward, "elu",
+                       {"alpha": alpha} if _recorders else None)
 
 
 def silu(a: Tensor) -> Tensor:
@@ -248,7 +257,7 @@ def gelu(a: Tensor, approximate: str = "none") -> Tensor:
         def backward(g):
             inner_grad = k * (1 + 3 * kappa * ad * ad)
             return (g * ((1 + t) / 2 + ad * (1 - t * t) * inner_grad / 2),)
-        return make_result(out, (a,), backward, "gelu")
+        return make_result(out, (a,), backward, "gelu", {"approximate": "tanh"} if _recorders else None)
     r = _constant(0.7071067811865476, ad, "sqrt(2)/2")                # 1/√2
     cdf = (1 + _backend.erf(ad * r)) / 2
     out = ad * cdf

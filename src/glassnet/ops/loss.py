@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _backend
 from ..errors import ShapeError
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, _recorders, make_result
 from ._util import as_tensor
 from .elementwise import _constant
 
@@ -22,6 +22,8 @@ def check_reduction(reduction: str) -> None:
 
 def _reduce(per_item: np.ndarray, reduction: str, denominator=None):
     """The reduced loss and a function mapping ∂L/∂loss to ∂L/∂per_item."""
+    if not isinstance(per_item, (np.ndarray, np.generic)):
+        per_item = np.asarray(per_item, dtype=object)   # a SymPy number from 0-d exact operands
     if reduction == "none":
         return per_item, lambda g: g
     if reduction == "sum":
@@ -164,7 +166,9 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
             grad = p * q.sum(axis=1, keepdims=True) - q
         s = np.asarray(scale(g)).reshape(-1, 1) if reduction == "none" else scale(g)
         return (_restore_layout(grad * s, xd),)
-    return make_result(out, (input,), backward, "cross_entropy")
+    attrs = {"target": td, "reduction": reduction, "weight": w, "ignore_index": ignore_index,
+             "label_smoothing": label_smoothing} if _recorders else None
+    return make_result(out, (input,), backward, "cross_entropy", attrs)
 
 
 def _cross_entropy_plain(input: Tensor, t: np.ndarray, reduction: str) -> Tensor:
@@ -185,7 +189,8 @@ def _cross_entropy_plain(input: Tensor, t: np.ndarray, reduction: str) -> Tensor
         grad[rows, t] -= 1
         grad *= scale(g)[:, None] if reduction == "none" else scale(g)
         return (grad,)
-    return make_result(out, (input,), backward, "cross_entropy")
+    return make_result(out, (input,), backward, "cross_entropy",
+                       {"target": t, "reduction": reduction} if _recorders else None)
 
 
 def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
@@ -210,7 +215,9 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
         s = np.asarray(scale(g)).reshape(-1) if reduction == "none" else scale(g)
         grad[rows, t] = -w_t * s
         return (_restore_layout(grad, xd),)
-    return make_result(out, (input,), backward, "nll_loss")
+    attrs = {"target": td, "reduction": reduction, "weight": w,
+             "ignore_index": ignore_index} if _recorders else None
+    return make_result(out, (input,), backward, "nll_loss", attrs)
 
 
 # ------------------------------------------------------------------ regression
@@ -226,7 +233,7 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     def backward(g):
         ga = 2 * diff * scale(g)
         return ga, -ga
-    return make_result(out, (input, target), backward, "mse_loss")
+    return make_result(out, (input, target), backward, "mse_loss", {"reduction": reduction} if _recorders else None)
 
 
 def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
@@ -240,7 +247,7 @@ def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     def backward(g):
         ga = np.sign(diff) * scale(g)
         return ga, -ga
-    return make_result(out, (input, target), backward, "l1_loss")
+    return make_result(out, (input, target), backward, "l1_loss", {"reduction": reduction} if _recorders else None)
 
 
 def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
@@ -253,7 +260,7 @@ def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float =
         return l1_loss(input, target, reduction)
     target = _float_target("smooth_l1_loss", target, input._data)
     _same_shape("smooth_l1_loss", input._data, target._data)
-    diff = input._data - target._data
+    diff = np.asarray(input._data - target._data)       # an array also for 0-d exact operands
     beta = _constant(beta, diff)
     absd = np.abs(diff)
     inside = absd < beta
@@ -263,7 +270,8 @@ def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float =
     def backward(g):
         ga = np.where(inside, diff / beta, np.sign(diff)) * scale(g)
         return ga, -ga
-    return make_result(out, (input, target), backward, "smooth_l1_loss")
+    return make_result(out, (input, target), backward, "smooth_l1_loss",
+                       {"reduction": reduction, "beta": beta} if _recorders else None)
 
 
 def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -274,7 +282,7 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
     target = _float_target("huber_loss", target, input._data)
     _same_shape("huber_loss", input._data, target._data)
-    diff = input._data - target._data
+    diff = np.asarray(input._data - target._data)       # an array also for 0-d exact operands
     delta = _constant(delta, diff)
     absd = np.abs(diff)
     inside = absd < delta
@@ -284,7 +292,8 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     def backward(g):
         ga = np.where(inside, diff, delta * np.sign(diff)) * scale(g)
         return ga, -ga
-    return make_result(out, (input, target), backward, "huber_loss")
+    return make_result(out, (input, target), backward, "huber_loss",
+                       {"reduction": reduction, "delta": delta} if _recorders else None)
 
 
 KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
@@ -332,7 +341,8 @@ def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = Fa
                     # torch's derivative of y·log y: log y (0 at y = 0) + y/y, NaN at y = 0 as in torch
                     gy = (np.where(yd == 0, 0, _backend.log(np.where(yd == 0, 1, yd))) + yd / yd - xd) * s
         return gx, gy
-    return make_result(out, (input, target), backward, "kl_div")
+    return make_result(out, (input, target), backward, "kl_div",
+                       {"reduction": reduction, "log_target": log_target} if _recorders else None)
 
 
 def squared_error(input: Tensor, target, reduction: str = "sum") -> Tensor:
@@ -346,7 +356,8 @@ def squared_error(input: Tensor, target, reduction: str = "sum") -> Tensor:
     def backward(g):
         ga = diff * scale(g)
         return ga, -ga
-    return make_result(out, (input, target), backward, "squared_error")
+    return make_result(out, (input, target), backward, "squared_error",
+                       {"reduction": reduction} if _recorders else None)
 
 
 # ------------------------------------------------------------------ binary
@@ -381,7 +392,8 @@ def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "m
         if w is not None:
             grad = grad * w
         return (grad * scale(g),)
-    return make_result(out, (input,), backward, "binary_cross_entropy")
+    return make_result(out, (input,), backward, "binary_cross_entropy",
+                       {"target": yd, "reduction": reduction, "weight": w} if _recorders else None)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reduction: str = "mean",
@@ -412,7 +424,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reducti
         if w is not None:
             grad = grad * w
         return (grad * scale(g),)
-    return make_result(out, (input,), backward, "binary_cross_entropy_with_logits")
+    attrs = {"target": yd, "reduction": reduction, "weight": w, "pos_weight": pw} if _recorders else None
+    return make_result(out, (input,), backward, "binary_cross_entropy_with_logits", attrs)
 
 
 def hinge_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
@@ -429,8 +442,9 @@ def hinge_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
         raise ValueError("hinge_loss: targets must be −1 or +1 (got values "
                          f"{np.unique(yd[~np.isin(yd, (-1, 1))])[:5].tolist()}); "
                          "map labels {0, 1} with y = 2·label − 1")
-    margin = yd * ad
+    margin = np.asarray(yd * ad)                   # an array also for 0-d exact operands
     active = margin <= 1
     per = np.where(active, 1 - margin, 0).astype(ad.dtype, copy=False)
     out, scale = _reduce(per, reduction)
-    return make_result(out, (input,), lambda g: (-yd * active * scale(g),), "hinge_loss")
+    return make_result(out, (input,), lambda g: (-yd * active * scale(g),), "hinge_loss",
+                       {"target": yd, "reduction": reduction} if _recorders else None)

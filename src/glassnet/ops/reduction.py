@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _backend
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, _recorders, make_result
 from ._util import normalize_dim, normalize_dims
 
 
@@ -27,7 +27,8 @@ def sum(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     out = ad.sum(axis=dims, keepdims=keepdim)
     out = np.asarray(out, dtype=ad.dtype) if not isinstance(out, np.ndarray) else out
     shape = a._data.shape
-    return make_result(out, (a,), lambda g: (_expand_back(g, shape, dims, keepdim),), "sum")
+    return make_result(out, (a,), lambda g: (_expand_back(g, shape, dims, keepdim),), "sum",
+                       {"dim": dims, "keepdim": keepdim} if _recorders else None)
 
 
 def mean(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
@@ -38,9 +39,12 @@ def mean(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
         raise TypeError(f"mean() needs a floating point tensor, got {ad.dtype}; "
                         f"use .float() or .double() first")
     n = ad.size if dims is None else int(np.prod([ad.shape[d] for d in dims]))
+    if ad.dtype == object:
+        n = _backend._sympy().Integer(n)                # exact: 3/2, not Python's 1.5
     out = np.asarray(ad.sum(axis=dims, keepdims=keepdim) / n, dtype=ad.dtype)
     shape = a._data.shape
-    return make_result(out, (a,), lambda g: (_expand_back(g / n, shape, dims, keepdim),), "mean")
+    return make_result(out, (a,), lambda g: (_expand_back(g / n, shape, dims, keepdim),), "mean",
+                       {"dim": dims, "keepdim": keepdim} if _recorders else None)
 
 
 class MaxResult(NamedTuple):
@@ -72,7 +76,8 @@ def _extreme(a: Tensor, dim, keepdim: bool, largest: bool, op: str):
     indices = idx if keepdim else np.squeeze(idx, d)   # a new name: backward needs idx unsqueezed
     if not keepdim:
         values = np.squeeze(values, d)
-    return MaxResult(make_result(values, (a,), backward, op), Tensor._wrap(indices.astype(np.int64)))
+    return MaxResult(make_result(values, (a,), backward, op, {"dim": d, "keepdim": keepdim} if _recorders else None),
+                     Tensor._wrap(indices.astype(np.int64)))
 
 
 def max(a: Tensor, dim=None, keepdim: bool = False):

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _backend
 from ..errors import ShapeError
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, _recorders, make_result
 from ._util import normalize_dim
 
 
@@ -158,7 +158,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
 
     def backward(g):
         return tuple(np.split(g, bounds, axis=d))
-    return make_result(out, tuple(tensors), backward, "cat")
+    return make_result(out, tuple(tensors), backward, "cat", {"dim": d} if _recorders else None)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -174,7 +174,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
     def backward(g):
         return tuple(np.take(g, i, axis=d) for i in range(len(tensors)))
-    return make_result(out, tuple(tensors), backward, "stack")
+    return make_result(out, tuple(tensors), backward, "stack", {"dim": d} if _recorders else None)
 
 
 def to_dtype(a: Tensor, dtype) -> Tensor:
@@ -186,7 +186,8 @@ def to_dtype(a: Tensor, dtype) -> Tensor:
     in_dtype = ad.dtype
     if not _backend.is_floating(dt):
         return Tensor._wrap(ad.astype(dt))
-    return make_result(ad.astype(dt), (a,), lambda g: (g.astype(in_dtype),), "to")
+    out = _backend.as_exact(ad) if dt == _backend.exact else ad.astype(dt)   # 0.1 → 1/10
+    return make_result(out, (a,), lambda g: (g.astype(in_dtype),), "to")
 
 
 def clone(a: Tensor) -> Tensor:

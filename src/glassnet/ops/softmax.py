@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _backend
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, _recorders, make_result
 from ._util import normalize_dim
 
 
@@ -24,7 +24,7 @@ def softmax(a: Tensor, dim: int = -1) -> Tensor:
 
     def backward(g):
         return (p * (g - (g * p).sum(axis=d, keepdims=True)),)
-    return make_result(p, (a,), backward, "softmax")
+    return make_result(p, (a,), backward, "softmax", {"dim": d} if _recorders else None)
 
 
 def log_softmax(a: Tensor, dim: int = -1) -> Tensor:
@@ -34,7 +34,7 @@ def log_softmax(a: Tensor, dim: int = -1) -> Tensor:
 
     def backward(g):
         return (g - _backend.exp(out) * g.sum(axis=d, keepdims=True),)
-    return make_result(out, (a,), backward, "log_softmax")
+    return make_result(out, (a,), backward, "log_softmax", {"dim": d} if _recorders else None)
 
 
 def softmax_jacobian(p: np.ndarray) -> np.ndarray:

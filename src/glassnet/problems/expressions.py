@@ -3,15 +3,18 @@
 Allowed: names defined above, numbers, ``+ - * / ** @``, unary minus, ``.T``, and the
 functions sigmoid, tanh, relu, step, softmax, exp, log, sum, mean, dot(a, b),
 squared_error(a, b) = ½‖a − b‖², cross_entropy(z, y) = −Σ y log softmax(z),
-binary_cross_entropy(a, y).
+binary_cross_entropy(a, y), and seed 004's convolutions without kernel flipping of a vector or
+matrix x by a kernel w: conv(x, w) = x ∗ w (valid), conv_full(x, w) = x ∗̃ w (full), and
+max_pool(x, k) (windows of k, stride k).
 """
 from __future__ import annotations
 
 import ast
 
 from .. import ops
-from ..errors import GlassnetError
+from ..errors import GlassnetError, ShapeError
 from ..tensor import Tensor
+from ..trace import windows
 from .source import ProblemError, Source
 
 _UNARY = {"sigmoid": ops.sigmoid, "tanh": ops.tanh, "relu": ops.relu, "step": ops.step, "exp": ops.exp,
@@ -34,22 +37,46 @@ def _bce(a, y):
     return ops.binary_cross_entropy(a, y, reduction="sum")
 
 
+def _convolve(x, w, full: bool):
+    """x ∗ w (valid) or x ∗̃ w (full) of a vector or matrix, as a one-channel conv1d / conv2d."""
+    if x.ndim != w.ndim or x.ndim not in (1, 2):
+        raise ShapeError(f"conv needs a vector and a kernel vector, or a matrix and a kernel matrix; "
+                         f"got shapes {tuple(x.shape)} and {tuple(w.shape)}")
+    if any(k > n for k, n in zip(w.shape, x.shape)) and not full:
+        raise ShapeError(f"the kernel of shape {tuple(w.shape)} is larger than the input of shape "
+                         f"{tuple(x.shape)}: a valid convolution has no output")
+    pad = tuple(k - 1 for k in w.shape) if full else 0
+    fn = windows.conv1d if x.ndim == 1 else windows.conv2d
+    out = fn(ops.reshape(x, (1,) + tuple(x.shape)), ops.reshape(w, (1, 1) + tuple(w.shape)), padding=pad)
+    return ops.reshape(out, tuple(out.shape[1:]))        # (1, *S) → S
+
+
+def _conv(x, w):
+    return _convolve(x, w, full=False)
+
+
+def _conv_full(x, w):
+    return _convolve(x, w, full=True)
+
+
+def _max_pool(x, k: int):
+    if x.ndim not in (1, 2):
+        raise ShapeError(f"max_pool needs a vector or a matrix, got shape {tuple(x.shape)}")
+    fn = windows.max_pool1d if x.ndim == 1 else windows.max_pool2d
+    out = fn(ops.reshape(x, (1,) + tuple(x.shape)), k, k)
+    return ops.reshape(out, tuple(out.shape[1:]))
+
+
 _FUNCTIONS = dict(_UNARY, softmax=_softmax, dot=ops.matmul, squared_error=_squared_error,
-                  cross_entropy=_cross_entropy, binary_cross_entropy=_bce)
+                  cross_entropy=_cross_entropy, binary_cross_entropy=_bce, conv=_conv, conv_full=_conv_full,
+                  max_pool=_max_pool)
 _ARITY = {name: 1 for name in _UNARY} | {"softmax": 1, "dot": 2, "squared_error": 2, "cross_entropy": 2,
-                                         "binary_cross_entropy": 2}
+                                         "binary_cross_entropy": 2, "conv": 2, "conv_full": 2, "max_pool": 2}
+_SIZE_ARGUMENT = {"max_pool": 1}       # a whole number written in the expression, not a value
 
 
-_REDUCING = {"sum", "mean", "dot", "squared_error", "cross_entropy", "binary_cross_entropy"}
-
-
-def evaluate(expression: str, scope: dict, source: Source, path: tuple, to_number,
-             exact: bool = False) -> Tensor:
-    """Run ``expression`` over the tensors in ``scope``; errors point into the file.
-
-    In exact mode a value that reduces to one number is kept as a 1-vector: the ops give
-    SymPy scalars, not arrays, for 0-d object arrays.
-    """
+def evaluate(expression: str, scope: dict, source: Source, path: tuple, to_number) -> Tensor:
+    """Run ``expression`` over the tensors in ``scope``; errors point into the file."""
     line, col = source.where(path)
     quoted = 1 if tuple(path) in source.quoted else 0
 
@@ -100,12 +127,15 @@ def evaluate(expression: str, scope: dict, source: Source, path: tuple, to_numbe
                 raise error(node, f"unknown function {name!r} (known: {', '.join(sorted(_FUNCTIONS))})")
             if node.keywords or len(node.args) != _ARITY[name]:
                 raise error(node, f"{name} takes {_ARITY[name]} argument{'s' if _ARITY[name] > 1 else ''}")
-            args = [run(a) for a in node.args]
+            args = []
+            for i, a in enumerate(node.args):
+                if _SIZE_ARGUMENT.get(name) == i:
+                    if not (isinstance(a, ast.Constant) and type(a.value) is int and a.value > 0):
+                        raise error(a, f"the window size of {name} must be a whole number ≥ 1, e.g. {name}(h, 2)")
+                    args.append(a.value)
+                else:
+                    args.append(run(a))
             try:
-                if exact and name in _REDUCING:
-                    if name == "dot":
-                        return ops.matmul(ops.reshape(args[0], (1, -1)), ops.reshape(args[1], (-1, 1))).reshape(1)
-                    return ops.reshape(_FUNCTIONS[name](*args), (1,))
                 return _FUNCTIONS[name](*args)
             except GlassnetError as exc:
                 raise error(node, str(exc)) from None

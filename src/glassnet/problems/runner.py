@@ -13,14 +13,13 @@ from .._backend import exact as exact_dtype
 from .._backend import float64
 from ..grad_mode import no_grad
 from ..nn import functional as F
+from ..nn.activation import ACTIVATIONS
 from ..tensor import Tensor
 from ..trace import Trace
 from .expressions import evaluate
 from .source import ProblemError
 from .spec import Problem, Values
 
-_ACTIVATION_MODULES = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU,
-                       "step": nn.Step, "softmax": lambda: nn.Softmax(dim=-1)}
 
 
 class _Numbers:
@@ -81,7 +80,7 @@ def build_model(problem: Problem, num: _Numbers) -> nn.Sequential:
         modules.append(lin)
         fused = i == n - 1 and _fused_softmax(problem)
         if layer.activation != "identity" and not fused:
-            modules.append(_ACTIVATION_MODULES[layer.activation]())
+            modules.append(ACTIVATIONS[layer.activation].make())
         in_f = layer.units
     return nn.Sequential(*modules)
 
@@ -197,9 +196,7 @@ def _run_graph(problem: Problem, num: _Numbers) -> Trace:
     params = []
     for group, grad in (("parameters", True), ("inputs", True), ("constants", False)):
         for name, v in getattr(g, group).items():
-            arr = np.ascontiguousarray(num.array(v))
-            if num.exact and arr.ndim == 0:
-                arr = arr.reshape(1)       # the ops do not keep 0-d object arrays as arrays
+            arr = np.array(num.array(v), order="C")        # 0-d stays 0-d (not ascontiguousarray)
             if group == "parameters":
                 t = nn.Parameter(arr)
             else:
@@ -226,7 +223,7 @@ def _run_graph(problem: Problem, num: _Numbers) -> Trace:
                 trace.section(f"Step {step + 1} of {steps}")
             local = dict(scope)
             for name, expr, path in g.nodes:
-                out = evaluate(expr, local, problem.source, path, to_number, exact=num.exact)
+                out = evaluate(expr, local, problem.source, path, to_number)
                 out.name = name
                 local[name] = out
             loss = local[loss_name]

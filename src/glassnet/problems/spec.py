@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..nn.activation import ACTIVATIONS as _REGISTRY
 from .source import ProblemError, Source, load_file, load_source
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "step", "softmax", "identity")
+ACTIVATIONS = tuple(_REGISTRY)            # the names of glassnet.nn.activation.ACTIVATIONS
 ACTIVATION_ALIASES = {"linear": "identity", "none": "identity", "logistic": "sigmoid",
                       "threshold": "step", "hard_threshold": "step"}
 LOSSES = ("squared_error", "mse", "cross_entropy", "binary_cross_entropy", "hinge")
@@ -502,7 +503,8 @@ def _graph(r: Reader) -> GraphSpec:
 
 
 _RESERVED = {"sigmoid", "tanh", "relu", "step", "softmax", "exp", "log", "sum", "mean", "dot",
-             "squared_error", "cross_entropy", "binary_cross_entropy", "e", "pi", "sqrt"}
+             "squared_error", "cross_entropy", "binary_cross_entropy", "e", "pi", "sqrt", "conv",
+             "conv_full", "max_pool"}
 
 
 def _check_name(r: Reader, path, name, seen: dict) -> None:

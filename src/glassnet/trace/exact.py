@@ -6,7 +6,8 @@ module turns ordinary values into that form:
 
 * a float becomes the decimal it was written as: ``0.1`` → 1/10 (the float's shortest
   repr is read as a decimal — no tolerance, so 0.1 + 0.2 = 0.30000000000000004 is not
-  mistaken for 3/10);
+  mistaken for 3/10); ``gn.tensor([0.1], dtype=gn.exact)`` and ``model.to(gn.exact)``
+  follow the same rule (``glassnet._backend.exact_number``);
 * ints become Integers; SymPy values are kept; strings such as ``"1/3"``, ``"e**2"`` or
   ``"x1"`` are parsed by a small safe parser (never ``eval``): numbers, + − * / **, e, pi,
   exp, log, sqrt and symbol names.
@@ -26,6 +27,7 @@ import numbers
 import numpy as np
 
 from .._backend import exact as exact_dtype
+from .._backend import exact_number
 
 _INSTALL = "exact mode needs SymPy: pip install 'glassnet[exact]' (or pip install sympy)"
 
@@ -40,37 +42,31 @@ def sympy_module():
 
 
 def to_exact(value, text: str | None = None):
-    """One value as a SymPy number or expression (``text``: the value as written in a file)."""
+    """One value as a SymPy number or expression (``text``: the value as written in a file).
+
+    Numbers go through :func:`glassnet._backend.exact_number` (the rule ``gn.tensor(…,
+    dtype=gn.exact)`` and ``model.to(gn.exact)`` use too); strings are parsed.
+    """
     sp = sympy_module()
-    if isinstance(value, sp.Basic):
-        return value
-    if isinstance(value, (bool, np.bool_)):
-        return sp.Integer(int(value))
-    if isinstance(value, (numbers.Integral, np.integer)):
-        return sp.Integer(int(value))
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if not math.isfinite(v):
-            raise ValueError(f"exact mode needs finite numbers, got {v}")
-        if text is not None:
-            try:
-                if float(text) == v:
-                    return sp.Rational(text.strip().replace("_", ""))
-            except (ValueError, TypeError):
-                pass
-        return sp.Rational(repr(v))
+    if isinstance(value, (float, np.floating)) and text is not None and math.isfinite(value):
+        try:
+            if float(text) == float(value):
+                return sp.Rational(text.strip().replace("_", ""))
+        except (ValueError, TypeError):
+            pass
     if isinstance(value, str):
         return parse_expression(value)
-    if hasattr(value, "item") and getattr(value, "size", 2) == 1:
+    if not isinstance(value, (sp.Basic, numbers.Number)) and hasattr(value, "item") \
+            and getattr(value, "size", 2) == 1:
         return to_exact(value.item(), text)
-    raise TypeError(f"cannot make an exact number from {type(value).__name__} {value!r}")
+    return exact_number(value)
 
 
 def exact_array(values, texts=None) -> np.ndarray:
     """An object array of SymPy values (``texts``: same-shaped source strings, optional)."""
     if hasattr(values, "_data"):
         values = values._data
-    arr = np.asarray(values, dtype=object)
+    arr = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
     out = np.empty(arr.shape, dtype=object)
     flat_t = None if texts is None else np.asarray(texts, dtype=object).reshape(-1)
     for i, v in enumerate(arr.reshape(-1)):

@@ -10,23 +10,31 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..nn.activation import ACTIVATIONS
+from . import window_view
 from .layer_view import LayerContext, _grad, _update_section_generic
-from .notation import (ATOM, POWER, PRODUCT, SUM, Math, bar, call, frac, hadamard, layer_symbol,
+from .notation import (ATOM, POWER, PRODUCT, SUM, Math, bar, call, fill, frac, hadamard, layer_symbol,
                        minus, name_math, neg, partial, plus, times, transpose)
 from .recorder import Pass
 from .solution import Equation, Paragraph, Section, Term, column
 from .structure import LOSS_OPS, consumers
+from .windows import CONV_OPS, MAX_POOL_OPS, VIEW_OPS
 
-_FUNCS = {"sigmoid": (r"\sigma", "σ"), "tanh": (r"\tanh", "tanh"), "relu": (r"\operatorname{ReLU}", "ReLU"),
-          "exp": (r"\exp", "exp"), "log": (r"\log", "log"), "softmax": (r"\operatorname{softmax}", "softmax"),
-          "step": (r"\operatorname{step}", "step"), "sqrt": (r"\sqrt", "√"), "abs": (r"\operatorname{abs}", "abs"),
-          "log_softmax": (r"\operatorname{log\,softmax}", "log softmax"),
-          "leaky_relu": (r"\operatorname{LeakyReLU}", "LeakyReLU")}
+# the activations of the registry by op, and the other functions of one argument
+_ACTS = {act.op: act for act in ACTIVATIONS.values() if act.op is not None}
+_FUNCS = {op: act.symbol for op, act in _ACTS.items()} | {
+    "exp": (r"\exp", "exp"), "log": (r"\log", "log"), "sqrt": (r"\sqrt", "√"), "abs": (r"\operatorname{abs}", "abs"),
+    "log_softmax": (r"\operatorname{log\,softmax}", "log softmax")}
 
 
 def display(value: np.ndarray) -> np.ndarray:
-    """Vectors as columns, everything else as it is."""
+    """Vectors as columns, everything else as it is; beyond two axes the axes of length 1 are
+    dropped (a (1, 1, L) signal is a vector) and any others stacked: (C, H, W) → (C·H, W)."""
     v = np.asarray(value)
+    if v.ndim > 2:
+        v = v.reshape(tuple(n for n in v.shape if n != 1) or (1,))
+        if v.ndim > 2:
+            v = v.reshape(-1, v.shape[-1])
     if v.ndim == 1 and v.size == 1:
         return v.reshape(())
     return column(v) if v.ndim == 1 else v
@@ -42,16 +50,20 @@ class GraphNames:
         self.root = root
         k = 0
         for n in p.nodes:
-            if n.op == "linear":
+            if n.op == "linear" or n.op in CONV_OPS:
                 k += 1
-                self._set(n, layer_symbol("z", k))
-                if len(n.parents) > 1:
-                    self._set(n.parents[1], layer_symbol("W", k))
-                if len(n.parents) > 2:
-                    self._set(n.parents[2], layer_symbol("b", k))
+                if k == 1 and not n.parents[0].is_node and n.parents[0].kind == "constant":
+                    self._set(n.parents[0], Math("x"))     # the network's input, as the chain view calls it
+                if not self._shown_by_a_view(n):
+                    self._set(n, layer_symbol("z", k))
+                for i, base in ((1, "W"), (2, "b")):
+                    if len(n.parents) > i and not (n.op in CONV_OPS and n.parents[i].is_node):
+                        self._set(n.parents[i], layer_symbol(base, k))
                 acts = [u for u in self.used_by.get(id(n), []) if u.op in _FUNCS and u.op != "exp"]
                 if len(acts) == 1:
                     self._set(acts[0], layer_symbol("a", k))
+            elif n.op in MAX_POOL_OPS and not self._shown_by_a_view(n):
+                self._set(n, layer_symbol("m", k or None))
         if root is not None and id(root) not in self.names and root.name is None:
             self.names[id(root)] = Math("E") if root.op == "squared_error" else Math("L")
         leaves = [l for l in p.leaves]
@@ -63,6 +75,11 @@ class GraphNames:
             if self.visible(n) and self.name(n) is None:
                 counter += 1
                 self.names[id(n)] = Math("v_{" + str(counter) + "}", "v" + str(counter))
+
+    def _shown_by_a_view(self, n) -> bool:
+        """The op's value is named further on, through a reshape (a problem file's conv(x, w))."""
+        users = self.used_by.get(id(n), [])
+        return len(users) == 1 and users[0].op in VIEW_OPS
 
     def _set(self, obj, m: Math) -> None:
         if obj.name is None and id(obj) not in self.names:
@@ -100,19 +117,25 @@ def _leaf_fallback(leaf) -> Math:
     return Math(r"c_{" + str(leaf.index) + "}", "c" + str(leaf.index))
 
 
-def _scalar(node, key):
-    v = node.context.get(key)
+def _scalars(node):
+    """(a, b) for an op with a Python-number operand: ``a`` the number of ``2 − x``, ``b`` that
+    of ``x − 2`` (as Math; None where there is none)."""
+    v = node.attrs.get("scalar")
     if v is None:
-        return None
+        return None, None
     from .numbers import Formatter
-    return Formatter(12).number(v)
+    m = Formatter(12).number(v)
+    return (m, None) if node.attrs.get("scalar_first") else (None, m)
 
 
 def forward_formula(node, P: list) -> Math:
     """The formula that made ``node`` from its parents' expressions ``P``."""
     op = node.op
-    ctx_b = _scalar(node, "scalar_b")
-    ctx_a = _scalar(node, "scalar_a")
+    if op in window_view.WINDOW_OPS:
+        f = window_view.forward_formula(node, P)
+        if f is not None:
+            return f
+    ctx_a, ctx_b = _scalars(node)
     if op == "add":
         if len(P) == 1:
             return plus(P[0], ctx_b if ctx_b is not None else ctx_a)
@@ -134,8 +157,10 @@ def forward_formula(node, P: list) -> Math:
             return frac(P[0], ctx_b) if ctx_b is not None else frac(ctx_a, P[0])
         return frac(P[0], P[1])
     if op == "pow":
-        base = P[0].wrap(ATOM)
-        k = ctx_b if ctx_b is not None else (P[1] if len(P) > 1 else Math("?"))
+        if ctx_a is not None:                       # 2 ** x
+            base, k = ctx_a.wrap(ATOM), P[0]
+        else:
+            base, k = P[0].wrap(ATOM), (ctx_b if ctx_b is not None else P[1])
         return Math(base.latex + "^{" + k.latex + "}", base.text + "^" + k.wrap(ATOM).text, POWER)
     if op == "matmul":
         a, b = node.parents[0].value, node.parents[1].value
@@ -181,27 +206,31 @@ def _is_scalar_like(node, i) -> bool:
 def vjp_formula(node, i: int, U: Math, P: list, names: GraphNames) -> Math:
     """What ``node`` sends back to its parent ``i`` given its adjoint ``U`` (a formula)."""
     op = node.op
+    if op in window_view.WINDOW_OPS:
+        f = window_view.vjp_formula(node, i, U, P)
+        if f is not None:
+            return f
     if op in ("add", "reshape", "flatten", "squeeze", "unsqueeze", "clone", "to", "expand"):
         return U
+    ctx_a, ctx_b = _scalars(node)
     if op == "sub":
         if len(P) == 1:
-            return U if node.context.get("scalar_b") is not None else neg(U)
+            return U if ctx_b is not None else neg(U)
         return U if i == 0 else neg(U)
     if op == "neg":
         return neg(U)
     if op == "mul":
         if len(P) == 1:
-            c = _scalar(node, "scalar_b") or _scalar(node, "scalar_a")
-            return times(c, U)
+            return times(ctx_b or ctx_a, U)
         other = P[1 - i]
         if _is_scalar_like(node, 1 - i) or U.text in ("1",):
             return times(other, U)
         return hadamard(U, other)
     if op == "div":
         if len(P) == 1:
-            if node.context.get("scalar_b") is not None:
-                return frac(U, _scalar(node, "scalar_b"))
-            return neg(frac(times(_scalar(node, "scalar_a"), U), Math(P[0].wrap(ATOM).latex + "^2", P[0].wrap(ATOM).text + "²")))
+            if ctx_b is not None:
+                return frac(U, ctx_b)
+            return neg(frac(times(ctx_a, U), Math(P[0].wrap(ATOM).latex + "^2", P[0].wrap(ATOM).text + "²")))
         if i == 0:
             return frac(U, P[1])
         return neg(frac(hadamard(U, P[0]), Math(P[1].wrap(ATOM).latex + "^2", P[1].wrap(ATOM).text + "²")))
@@ -220,14 +249,15 @@ def vjp_formula(node, i: int, U: Math, P: list, names: GraphNames) -> Math:
         if i == 1:
             return times(U, transpose(P[0]))
         return U
-    if op == "sigmoid":
-        return hadamard(U, Math(r"\sigma'\left(" + P[0].latex + r"\right)", "σ′(" + P[0].text + ")"))
-    if op == "tanh":
-        return hadamard(U, Math(r"\left(1 - \tanh^2 " + P[0].wrap(ATOM).latex + r"\right)", "(1 − tanh²" + P[0].wrap(ATOM).text + ")"))
-    if op == "relu":
-        return hadamard(U, Math(r"\mathbb{1}\left[" + P[0].latex + r" > 0\right]", "1[" + P[0].text + " > 0]"))
-    if op == "step":
-        return Math("0")
+    act = _ACTS.get(op)
+    if act is not None and op != "softmax":          # U ∘ f′(z), f′ from the registry
+        if act.prime is not None and act.prime[1] == "0":
+            return Math("0")                         # step: no gradient
+        form = act.prime_z or act.prime
+        if form is not None and "{a}" not in form[1]:
+            return hadamard(U, fill(form, P[0]))
+        latex, text = act.symbol
+        return hadamard(U, Math(latex + r"'\left(" + P[0].latex + r"\right)", text + "′(" + P[0].text + ")"))
     if op == "exp":
         return hadamard(U, Math(r"e^{" + P[0].latex + "}", "e^" + P[0].wrap(ATOM).text))
     if op == "log":
@@ -326,6 +356,7 @@ def graph_sections(ctx: LayerContext, p: Pass, key: str, several: bool) -> list:
         sym = names.expr(n)
         formula = forward_formula(n, [names.expr(q) for q in n.parents])
         items.append(Equation(sym, [formula], None, display(n.value), key=_text_key(sym)))
+        items += window_view.forward_rows(n, names, p, ctx.fmt)
     out.append(Section("Forward pass", 3, items, key))
 
     # ---------------------------------------------------------------- backward
@@ -333,14 +364,16 @@ def graph_sections(ctx: LayerContext, p: Pass, key: str, several: bool) -> list:
         items = [Paragraph(["From the loss back, each adjoint adds up what every value that used it sends back "
                             "(the chain rule along each path):"])]
         rsym = names.expr(root)
-        items.append(Equation(bar(rsym), [partial(rsym, rsym)], None, _grad(root, p), key=_text_key(bar(rsym))))
+        items.append(Equation(bar(rsym), [partial(rsym, rsym)], None, display(_grad(root, p)), key=_text_key(bar(rsym))))
         for n in reversed(p.nodes):
             if n is root or not names.visible(n) or _grad(n, p) is None:
                 continue
             items.append(_adjoint_equation(n, names, p, bar(names.expr(n))))
+            items += window_view.backward_rows(n, names, p, ctx.fmt, bar(names.expr(n)))
         inputs = [l for l in p.leaves if l.kind == "input" and _grad(l, p) is not None]
         for leaf in inputs:
             items.append(_adjoint_equation(leaf, names, p, bar(names.expr(leaf)), note=["The gradient with respect to the input:"]))
+            items += window_view.backward_rows(leaf, names, p, ctx.fmt, bar(names.expr(leaf)))
         out.append(Section("Backward pass", 3, items, key))
         params = [l for l in p.leaves if l.kind == "parameter" and _grad(l, p) is not None]
         if params:
@@ -348,6 +381,7 @@ def graph_sections(ctx: LayerContext, p: Pass, key: str, several: bool) -> list:
             L = rsym
             for leaf in params:
                 items.append(_adjoint_equation(leaf, names, p, partial(L, names.expr(leaf))))
+                items += window_view.backward_rows(leaf, names, p, ctx.fmt, bar(names.expr(leaf)))
             out.append(Section("Parameter gradients", 3, items, key))
     if p.updates:
         out.append(_update_section_generic(ctx, p, names, root, key))

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _backend
-from .notation import (ATOM, PRODUCT, SUM, Math, Notation, call, frac, hadamard, layer_symbol, superscript,
-                       minus, partial, plus, times, transpose)
+from ..nn.activation import ACTIVATIONS
+from .notation import (ATOM, PRODUCT, SUM, Math, Notation, call, fill, frac, hadamard, layer_symbol,
+                       superscript, minus, partial, plus, times, transpose)
 from .recorder import Pass, Trace
 from .solution import Equation, Group, Paragraph, Section, Term, column, columns, sample_count
 from .structure import LOGIT_LOSSES, Chain
@@ -26,6 +27,8 @@ class LayerContext:
         self.shown: dict[int, np.ndarray] = {}     # leaf index → the values last displayed
         self.described = False
         self.explained_forward = False
+        from .numbers import Formatter
+        self.fmt = Formatter()                     # build_solution sets the solution's own
 
     def update_rule(self, upd):
         """("sgd", η) when θ_new = θ − η ∇ (read off the optimizer or the numbers), else (name, None)."""
@@ -63,47 +66,31 @@ def _infer_sgd(upd):
 # ---------------------------------------------------------------------- activations
 
 def act_forward(name: str, z: Math) -> Math:
-    if name == "sigmoid":
-        return call(Math(r"\sigma", "σ"), z)
-    if name == "tanh":
-        return call(Math(r"\tanh", "tanh"), z)
-    if name == "relu":
-        return call(Math(r"\max", "max"), z, Math("0"))
-    if name == "step":
-        return call(Math(r"\operatorname{step}", "step"), z)
-    if name == "softmax":
-        return call(Math(r"\operatorname{softmax}", "softmax"), z)
-    if name == "leaky_relu":
-        return call(Math(r"\operatorname{LeakyReLU}", "LeakyReLU"), z)
-    return z
+    """f(z) for an activation of the registry (``glassnet.nn.activation.ACTIVATIONS``)."""
+    act = ACTIVATIONS.get(name)
+    if act is None or act.op is None:
+        return z
+    if act.forward is not None:
+        return fill(act.forward, z)
+    return call(Math(*act.symbol), z)
 
 
 def act_name(name: str) -> str:
-    return {"identity": "identity (linear)", "relu": "ReLU", "leaky_relu": "leaky ReLU",
-            "step": "hard threshold"}.get(name, name)
+    act = ACTIVATIONS.get(name)
+    return act.name if act is not None else name
 
 
 def act_prime(name: str, l, N: Notation) -> tuple[Math, Math | None]:
     """(f′(z⁽ˡ⁾) as a symbol, the same in terms of a⁽ˡ⁾ or z⁽ˡ⁾) for an elementwise activation."""
     z, a = N.z(l), N.a(l)
-    if name == "sigmoid":
-        short = Math(r"\sigma'\left(" + z.latex + r"\right)", "σ′(" + z.text + ")")
-        return short, hadamard(a, minus(ONE, a))
-    if name == "tanh":
-        short = Math(r"\tanh'\left(" + z.latex + r"\right)", "tanh′(" + z.text + ")")
-        return short, minus(ONE, hadamard(a, a))
-    if name == "relu":
-        short = Math(r"\operatorname{ReLU}'\left(" + z.latex + r"\right)", "ReLU′(" + z.text + ")")
-        return short, Math(r"\mathbb{1}\left[" + z.latex + r" > 0\right]", "1[" + z.text + " > 0]")
-    if name == "step":
-        short = Math(r"\operatorname{step}'\left(" + z.latex + r"\right)", "step′(" + z.text + ")")
-        return short, Math("0")
-    if name == "leaky_relu":
-        short = Math(r"f'\left(" + z.latex + r"\right)", "f′(" + z.text + ")")
-        return short, None
-    if name == "identity":
+    act = ACTIVATIONS.get(name)
+    if act is None:
+        return Math(r"f'\left(" + z.latex + r"\right)", "f′(" + z.text + ")"), None
+    if act.op is None:                                   # identity
         return ONE, None
-    return Math(r"f'\left(" + z.latex + r"\right)", "f′(" + z.text + ")"), None
+    latex, text = act.symbol
+    short = Math(latex + r"'\left(" + z.latex + r"\right)", text + "′(" + z.text + ")")
+    return short, (fill(act.prime, z, a) if act.prime is not None else None)
 
 
 # ---------------------------------------------------------------------- losses
@@ -120,9 +107,8 @@ class LossInfo:
         self.node = loss
         self.op = loss.op
         self.symbol = _loss_symbol(loss.op)
-        ctx = loss.context
         default = "sum" if loss.op == "squared_error" else "mean"
-        self.reduction = ctx.get("reduction", default)
+        self.reduction = loss.attrs.get("reduction", default)
         L = chain.layers[-1].number
         self.L = L
         inp = loss.parents[0].value
@@ -137,7 +123,7 @@ class LossInfo:
 
     @staticmethod
     def _target(loss, inp):
-        t = loss.context.get("target")
+        t = loss.attrs.get("target")
         if t is None and len(loss.parents) > 1:
             t = loss.parents[1].value
         if t is None:
@@ -615,8 +601,8 @@ def _prediction_section(chain: Chain, N: Notation, key: str) -> Section:
             row = vals[i]
             j = _argmax(row)
             classes.append(j + 1)
-            who = f"sample {i + 1}: " if vals.shape[0] > 1 else ""
-            items.append(Paragraph([f"{who}class {j + 1} (the {_ordinal(j)} of {units} outputs, "
+            who = f"Sample {i + 1}: class" if vals.shape[0] > 1 else "Class"
+            items.append(Paragraph([f"{who} {j + 1} (the {_ordinal(j)} of {units} outputs, "
                                     f"index {j} counting from 0)."]))
         items.append(Equation(Math(r"\hat{y}", "ŷ"), value=_classes(classes), key="class"))
     else:

@@ -135,10 +135,15 @@ def call(fn: Math | str, *args) -> Math:
     return Math(fn.latex + r"\left(" + inner.latex + r"\right)", fn.text + "(" + inner.text + ")")
 
 
+_DECORATED = re.compile(r"(\\?[A-Za-z]+)((?:[_^]\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\})+)")
+
+
 def bar(a) -> Math:
-    """The adjoint v̄ = ∂L/∂v."""
+    """The adjoint v̄ = ∂L/∂v; the bar goes over the letter, not its indices: \\bar{a}^{(2)}."""
     a = as_math(a)
-    return Math(r"\bar{" + a.latex + "}", _bar_text(a.text))
+    m = _DECORATED.fullmatch(a.latex)
+    latex = r"\bar{" + m.group(1) + "}" + m.group(2) if m else r"\bar{" + a.latex + "}"
+    return Math(latex, _bar_text(a.text))
 
 
 def _bar_text(t: str) -> str:
@@ -254,3 +259,19 @@ class Notation:
     def show_weight(self, w):
         """A Linear weight (out, in) as this notation displays it."""
         return w.T if self.rows else w
+
+
+_BINDING = {"atom": ATOM, "product": PRODUCT, "sum": SUM}
+
+
+def fill(template: tuple, z: Math, a: Math | None = None) -> Math:
+    """A registry formula ``(LaTeX, text, binding)`` (see ``glassnet.nn.activation.Activation``)
+    with ``{z}``, ``{z_atom}`` and ``{a}`` put in."""
+    latex, text, binding = template
+    za = z.wrap(ATOM)
+    for key, m in (("{z_atom}", za), ("{z}", z), ("{a}", a)):
+        if key in latex or key in text:
+            if m is None:
+                raise ValueError(f"the formula {text!r} needs {key}")
+            latex, text = latex.replace(key, m.latex), text.replace(key, m.text)
+    return Math(latex, text, _BINDING[binding])

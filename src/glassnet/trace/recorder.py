@@ -3,9 +3,12 @@
 The recorder reads, it never recomputes. It plugs into the engine at two points that
 exist for it, and changes no number:
 
-* ``glassnet.tensor._recorders`` — called with every op result. The recorder copies the
-  value, notes the op, its parents and the modules whose forward was running
-  (``glassnet.nn.module._call_stack``: that is how a value is known as "layer 2 · z").
+* ``glassnet.tensor._recorders`` — called with every op result, the op's tensor inputs (also
+  under ``no_grad``, where the result itself keeps no graph) and its other arguments as a small
+  dict (``attrs``: the loss target and reduction, softmax's dim, the scalar of ``x * 2``, …).
+  The recorder copies the value, notes the op, its parents, its attrs and the modules whose
+  forward was running (``glassnet.nn.module._call_stack``: that is how a value is known as
+  "layer 2 · z").
 * the result's backward closure — wrapped by one that calls the original and returns
   exactly what it returned, noting on the way the gradient that arrived (∂L/∂value, the
   δ of a pre-activation) and the gradient it sent to each parent (so a sum such as
@@ -23,21 +26,13 @@ the first op after a backward pass or an update, or at ``trace.section(title)``.
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from ..nn.module import _call_stack
 from ..nn.parameter import Parameter
 from ..tensor import Tensor, _recorders
-
-# Arguments of an op read from its frame when it is recorded (the engine hands make_result
-# only the output and the parents): the loss target and reduction, softmax's dim, …
-_CONTEXT_KEYS = ("reduction", "target", "dim", "negative_slope", "label_smoothing",
-                 "ignore_index", "weight", "pos_weight")
-_SCALAR_KEYS = ("a", "b")   # a Python-number operand of add/sub/mul/div/pow
 
 
 @dataclass(eq=False)
@@ -64,7 +59,7 @@ class Leaf:
 
 @dataclass(eq=False)
 class Node:
-    """One op result: its value, op, parents, the modules it ran in, and its gradients."""
+    """One op result: its value, op, parents, arguments, the modules it ran in, its gradients."""
 
     index: int
     op: str
@@ -72,7 +67,7 @@ class Node:
     value: np.ndarray
     parents: tuple                  # of Node | Leaf
     modules: tuple                  # ((path, module), …), outermost first
-    context: dict
+    attrs: dict                     # the op's other arguments: {"dim": 1}, {"scalar": 2}, …
     pass_index: int
     grads: dict = field(default_factory=dict)        # backward run → ∂L/∂node (the δ)
     edge_grads: dict = field(default_factory=dict)   # backward run → gradient sent to each parent
@@ -220,13 +215,12 @@ class Trace:
         self.passes[-1].leaves.append(leaf)
         return leaf
 
-    def _record(self, t: Tensor) -> None:
-        """The hook the engine calls with every op result."""
+    def _record(self, t: Tensor, raw_parents: tuple, attrs: dict | None) -> None:
+        """The hook the engine calls with every op result, its tensor inputs and other arguments."""
         # A pass ends with its backward run(s) and update: the next op starts a new one.
         if self._pass_closed:
             self._start_pass()
         parents = []
-        raw_parents = t._parents if t._parents else _frame_parents()
         for p in raw_parents:
             node = self._node_of.get(id(p))
             if node is not None:
@@ -248,7 +242,7 @@ class Trace:
         stack = _call_stack
         modules = tuple(zip(_module_paths(stack), stack)) if stack else ()
         node = Node(len(self.nodes), t._op, t, np.array(t._data, copy=True), tuple(parents),
-                    modules, _op_context(), current.index)
+                    modules, _copy_attrs(attrs), current.index)
         self.nodes.append(node)
         self._node_of[id(t)] = node
         self._keep.append(t)
@@ -364,6 +358,33 @@ class Trace:
         from .render_json import render_json
         return render_json(self.solution(**options))
 
+    def explain_cell(self, layer, index, occurrence: int = -1):
+        """One output cell of a convolution or max-pooling layer, worked out.
+
+        A convolution cell is shown as the dot product of its input window and the kernel
+        (plus the bias), with the numbers; a max-pooling cell as the maximum of its window,
+        naming the element that won — the one its gradient goes back to. After a backward
+        pass the cell's gradient and where it goes are shown too.
+
+        Args:
+            layer: the layer module (``model[0]``), its dotted path in the model (``"0"``), a
+                tensor name, or a recorded node.
+            index: the output cell, indexed as in Python (from 0): ``(n, c, i)`` for a batched
+                ``Conv1d`` output, ``(n, c, i, j)`` for ``Conv2d``.
+            occurrence: which run of the layer when it ran more than once (default: the last).
+
+        Returns:
+            a :class:`~glassnet.trace.windows.CellExplanation` (``print`` it, or
+            ``.to_markdown()``); its ``.products`` / ``.winner`` give the pieces as data.
+
+        Example:
+            >>> with gn.trace(model) as t:
+            ...     model(x).sum().backward()
+            >>> print(t.explain_cell(model[0], (0, 0, 1)))
+        """
+        from .windows import explain
+        return explain(self, layer, index, occurrence)
+
     def values(self, **options) -> dict:
         """Every named quantity by key (``"z[1]"``, ``"delta[2]"``, ``"W[1]'"``, …) as displayed."""
         return self.solution(**options).values()
@@ -379,6 +400,16 @@ class Trace:
         state = "recording" if self._active else "closed" if self._closed else "not started"
         return (f"<Trace {state}: {len(self.nodes)} values, {len(self.leaves)} leaves, "
                 f"{sum(1 for p in self.passes if p.nodes)} passes>")
+
+
+def note_attrs(t: Tensor, attrs: dict) -> None:
+    """Add arguments to the recorded node of ``t`` in every open trace (for an op that does not
+    hand them over itself; see ``glassnet.trace.windows``). Costs nothing when no trace is open."""
+    for hook in _recorders:
+        tr = getattr(hook, "__self__", None)
+        node = tr.node_of(t) if isinstance(tr, Trace) else None
+        if node is not None:
+            node.attrs.update(_copy_attrs(attrs))
 
 
 def trace(model=None, optimizer=None, *, title: str | None = None, notation: str = "columns") -> Trace:
@@ -410,66 +441,13 @@ def _module_paths(stack) -> list[str]:
     return paths
 
 
-def _op_context() -> dict:
-    """Arguments of the op being recorded that the engine does not hand over (target, …)."""
-    ctx: dict[str, Any] = {}
-    try:
-        frames = _op_frames_from(sys._getframe(2))
-    except ValueError:       # pragma: no cover - a shallow stack
-        return ctx
-    for f in frames:
-        loc = f.f_locals
-        for k in _CONTEXT_KEYS:
-            if k in loc and k not in ctx:
-                v = loc[k]
-                ctx[k] = np.array(v._data, copy=True) if isinstance(v, Tensor) else v
-        for k in _SCALAR_KEYS:
-            v = loc.get(k)
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and f"scalar_{k}" not in ctx:
-                ctx[f"scalar_{k}"] = v
-            elif v is not None and hasattr(v, "is_number") and f"scalar_{k}" not in ctx:
-                ctx[f"scalar_{k}"] = v
-        if "t" in loc and "target" not in ctx and isinstance(loc["t"], np.ndarray):
-            ctx["target"] = np.array(loc["t"], copy=True)
-    return ctx
-
-
-def _op_frames_from(start):
-    """Frames from ``start`` (make_result's caller chain) that belong to glassnet.ops."""
-    f = start
-    out = []
-    # skip make_result itself
-    while f is not None and f.f_code.co_name in ("make_result", "_record", "_op_context"):
-        f = f.f_back
-    while f is not None and len(out) < 3:
-        mod = f.f_globals.get("__name__", "")
-        if not mod.startswith("glassnet.ops"):
-            break
-        out.append(f)
-        f = f.f_back
-    return out
-
-
-def _frame_parents() -> tuple:
-    """An op result made under no_grad has no parents in the graph; read them from the op.
-
-    Under ``no_grad`` (a prediction) the engine keeps no graph, so the op's tensor
-    arguments are read from its frame to keep the forward chain (x → z → a) known.
-    """
-    try:
-        frames = _op_frames_from(sys._getframe(2))
-    except ValueError:       # pragma: no cover
-        return ()
-    if not frames:
-        return ()
-    loc = frames[0].f_locals
-    code = frames[0].f_code
-    names = code.co_varnames[:code.co_argcount]
-    out = []
-    for n in names:
-        v = loc.get(n)
+def _copy_attrs(attrs: dict | None) -> dict:
+    """The op's arguments as they were: arrays (a loss target) copied, tensors as their values."""
+    if not attrs:
+        return {}
+    out = {}
+    for k, v in attrs.items():
         if isinstance(v, Tensor):
-            out.append(v)
-        elif isinstance(v, (list, tuple)) and v and all(isinstance(x, Tensor) for x in v):
-            out.extend(v)
-    return tuple(out)
+            v = v._data
+        out[k] = np.array(v, copy=True) if isinstance(v, np.ndarray) else v
+    return out

@@ -75,7 +75,15 @@ def equation_latex(eq: Equation, fmt: Formatter) -> str:
 
 
 def group_latex(group: Group, fmt: Formatter) -> list[str]:
-    r"""Equations side by side (``, \qquad``) when each fits on one line, else one block each."""
+    r"""Equations side by side (``, \qquad``) when each fits on one line, else one block each;
+    a stacked group is one ``aligned`` block, a line per equation."""
+    if group.stacked:
+        lines = []
+        for eq in group.equations:
+            parts = equation_parts(eq, fmt)
+            rhs = parts[0] + "".join((" " if p.startswith(r"\approx") else " = ") + p for p in parts[1:])
+            lines.append(eq.lhs.latex + (r" &\leftarrow " if eq.assign else " &= ") + rhs)
+        return [r"\begin{aligned}" + "\n" + (r" \\" + "\n").join(lines) + "\n" + r"\end{aligned}"]
     blocks = [equation_latex(eq, fmt) for eq in group.equations]
     if all(r"\begin{aligned}" not in b for b in blocks) and sum(len(b) for b in blocks) < 400:
         return [r", \qquad ".join(blocks)]

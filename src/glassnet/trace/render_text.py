@@ -119,7 +119,9 @@ def render_text(sol: Solution) -> str:
                 continue
             if isinstance(item, Group):
                 blocks = [Block(equation_text(eq, fmt)) for eq in item.equations]
-                if sum(b.width for b in blocks) < 110:
+                if item.stacked:
+                    lines += [l.rstrip() for b in blocks for l in b.lines] + [""]
+                elif sum(b.width for b in blocks) < 110:
                     joined = hjoin([blocks[0]] + [x for b in blocks[1:] for x in (Block(["    "]), b)])
                     lines += [l.rstrip() for l in joined.lines] + [""]
                 else:

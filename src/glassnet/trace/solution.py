@@ -39,9 +39,11 @@ class Equation:
 
 @dataclass
 class Group:
-    """Equations written side by side (W⁽ˡ⁾ and b⁽ˡ⁾ of one layer)."""
+    """Equations written side by side (W⁽ˡ⁾ and b⁽ˡ⁾ of one layer), or ``stacked``: one per line,
+    aligned at their ``=`` (the entries of a convolution, one dot product each)."""
 
     equations: list
+    stacked: bool = False
 
 
 @dataclass
@@ -109,9 +111,10 @@ def build_solution(trace, *, notation: str | None = None, digits: int = 6, decim
     from .numbers import Formatter
     from .structure import find_chain
 
-    Formatter(digits, decimals)          # validates the options early
+    fmt = Formatter(digits, decimals)    # validates the options early
     note = Notation(notation or trace.notation)
     ctx = LayerContext(trace, note, per_sample)
+    ctx.fmt = fmt                        # for numbers written into formulas (1·2 + 3·4)
     sections: list[Section] = []
     passes = [p for p in trace.passes if p.nodes]
     for number, p in enumerate(passes, 1):

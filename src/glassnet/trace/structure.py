@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..nn.activation import ACTIVATIONS
 from .recorder import Leaf, Node, Pass
 
-ACTIVATION_OPS = {"sigmoid", "tanh", "relu", "step", "softmax", "leaky_relu"}
+ACTIVATION_OPS = {act.op for act in ACTIVATIONS.values() if act.op is not None}
 LOSS_OPS = {"squared_error", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
             "binary_cross_entropy_with_logits", "hinge_loss"}
 # Losses that take the last pre-activation z (logits) and contain the output activation.

@@ -5,16 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import nn
+from ..nn.activation import ACTIVATIONS as REGISTRY
 
-# One registry: the name on the command line → the activation module.
-ACTIVATIONS = {
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-    "logistic": nn.Sigmoid,          # scikit-learn's name
-    "leaky_relu": nn.LeakyReLU,
-    "identity": nn.Identity,
-}
+# The hidden activations ``glassnet train`` offers, from the one registry (glassnet.nn.activation):
+# those with a useful gradient (not step, whose gradient is 0), and not softmax, which is the loss's.
+ACTIVATIONS = {name: act.layer for name, act in REGISTRY.items() if name not in ("step", "softmax")}
+ACTIVATIONS["logistic"] = REGISTRY["sigmoid"].layer          # scikit-learn's name
 
 
 def mlp(sizes: Sequence[int], activation: str = "relu", dtype=None) -> nn.Sequential:
