@@ -15,6 +15,7 @@ from .tensor import Tensor, is_tensor
 from .trace import trace
 from . import backends, cuda, datasets, linalg, nn, optim, plot, signal, train, utils
 from .serialization import load, save
+from .summary import summary
 from . import analysis
 
 float = float32

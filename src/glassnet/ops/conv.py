@@ -8,11 +8,17 @@ the backward is two GEMMs plus a col2im that adds the overlapping windows back.
 
 Layout: the columns are (groups, C/g · k, P · N) — channel·kernel rows, position·batch
 columns, gathered from a batch-last copy (C, *S, N) of the padded input — so the GEMM's
-long dimension is P·N and the copies move long contiguous runs.
+long dimension is P·N and the copies move long contiguous runs. The output (N, O, *out) is a
+view of the GEMM's result, batch-last in memory, and so is the input's gradient: layers that
+follow keep that memory order, so stacked convolutions never transpose between layers.
+The op's private arrays (padded input, columns, ∂L/∂columns) are recycled between steps
+(``_Scratch``), which spares the page faults of mapping fresh memory every step.
 """
 from __future__ import annotations
 
 import math
+import weakref
+from collections import OrderedDict
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -59,8 +65,9 @@ def pad_array(xd: np.ndarray, lo: tuple, hi: tuple, value=0) -> np.ndarray:
     if not any(lo) and not any(hi):
         return xd
     lead = xd.shape[:xd.ndim - nd]
-    out = np.full(lead + tuple(n + a + b for n, a, b in zip(xd.shape[-nd:], lo, hi)), value,
-                  dtype=xd.dtype)
+    # in xd's memory order (a batch-last input stays batch-last)
+    out = np.empty_like(xd, shape=lead + tuple(n + a + b for n, a, b in zip(xd.shape[-nd:], lo, hi)))
+    out.fill(value)
     out[(...,) + tuple(slice(a, a + n) for a, n in zip(lo, xd.shape[-nd:]))] = xd
     return out
 
@@ -69,6 +76,61 @@ def window_slices(offset: tuple, dilation: tuple, stride: tuple, out: tuple) -> 
     """Slices that pick, for kernel offset ``offset``, the input element of every window."""
     return tuple(slice(j * d, j * d + s * (o - 1) + 1, s)
                  for j, d, s, o in zip(offset, dilation, stride, out))
+
+
+# ---------------------------------------------------------------- scratch arrays
+
+class _Scratch:
+    """Recycles the big private arrays of the convolutions (the im2col columns, the padded
+    input, ∂L/∂columns) from one training step to the next.
+
+    Why: a fresh multi-megabyte array costs a page fault per 4 KiB page when the C allocator
+    has handed the previous one back to the operating system, which glibc does for large
+    blocks; for a LeNet-sized training step that was about half of the step's time. A
+    recycled array is already mapped.
+
+    ``take`` returns a *view* of a pooled buffer; when the last reference to that view goes
+    (the op's backward has run and its graph is freed), ``weakref.finalize`` hands the buffer
+    back. Only arrays that never leave the op are taken from here (an op's output could be
+    viewed by its user after the op lets go of it). At most ``limit`` bytes wait in the pool,
+    the least recently returned going first.
+    """
+
+    def __init__(self, limit: int = 128 * 2 ** 20) -> None:
+        self.limit, self.held = limit, 0
+        self.free: OrderedDict = OrderedDict()          # key → [buffers]
+
+    def take(self, key: tuple, shape: tuple, dtype, new_zeroed: bool = False) -> np.ndarray:
+        """A private (shape, dtype) array: a recycled one of the same ``key`` as its last user
+        left it, or a new one (zero-filled if ``new_zeroed``)."""
+        dtype = np.dtype(dtype)
+        if dtype == object:                             # exact mode: nothing to gain
+            return np.zeros(shape, dtype) if new_zeroed else np.empty(shape, dtype)
+        key = key + (tuple(shape), dtype.str)
+        stack = self.free.get(key)
+        if stack:
+            buf = stack.pop()
+            self.held -= buf.nbytes
+            if not stack:
+                del self.free[key]
+        else:
+            buf = np.zeros(shape, dtype) if new_zeroed else np.empty(shape, dtype)
+        view = buf[...]
+        weakref.finalize(view, self._give_back, key, buf)
+        return view
+
+    def _give_back(self, key: tuple, buf: np.ndarray) -> None:
+        if buf.nbytes > self.limit:
+            return
+        while self.held + buf.nbytes > self.limit and self.free:
+            _, stack = self.free.popitem(last=False)    # forget the least recently used
+            self.held -= sum(b.nbytes for b in stack)
+        self.free.setdefault(key, []).append(buf)
+        self.free.move_to_end(key)
+        self.held += buf.nbytes
+
+
+_scratch = _Scratch()
 
 
 # ---------------------------------------------------------------- the op
@@ -145,60 +207,77 @@ def _conv(op: str, nd: int, x: Tensor, weight: Tensor, bias: Tensor | None,
     # Batch-last layout (C, *S_pad, N): a window row (ow positions × N samples) is one long
     # contiguous run, so the im2col copy and the col2im adds move long runs instead of rows
     # of ow elements (≈ 3–5× faster than working in (N, C, *S) for LeNet-sized layers).
+    # The output is handed on in this layout too: an (N, O, *out) view of the GEMM's
+    # (O, *out, N) result, no transposing copy. Element-wise ops and pooling keep the layout
+    # (NumPy allocates their results in the memory order of their inputs), so the next
+    # convolution finds its input batch-last already and the backward's gradients arrive
+    # batch-last: the transposes between layers disappear.
     spatial_axes = tuple(range(2, 2 + nd))
-    xp = np.zeros((C,) + padded + (N,), dtype=xb.dtype)            # (C, *S_pad, N), zero padded
-    xp[(slice(None),) + tuple(slice(a, a + n) for a, n in zip(lo, S))] = \
-        xb.transpose((1,) + spatial_axes + (0,))                    # (N, C, *S) → (C, *S, N)
+    to_batch_last = (1,) + spatial_axes + (0,)                      # (N, C, *S) → (C, *S, N)
+    to_batch_first = (nd + 1, 0) + tuple(range(1, nd + 1))          # (C, *S, N) → (N, C, *S)
+    xt = xb.transpose(to_batch_last)
+    if not any(lo) and not any(hi) and xt.flags.c_contiguous:
+        xp = xt                                     # batch-last already (a conv or pool output)
+    else:
+        # (C, *S_pad, N), zero padded. Keyed by the padding, a recycled one has only ever had
+        # this same interior written: its border is still zero
+        xp = _scratch.take(("xp", lo, hi), (C,) + padded + (N,), xb.dtype, new_zeroed=True)
+        xp[(slice(None),) + tuple(slice(a, a + n) for a, n in zip(lo, S))] = xt
     sC, *sS, sN = xp.strides
     windows = as_strided(                                           # (g, C/g, *K, *out, N) view
         xp, (groups, Cg) + tuple(K) + out + (N,),
         (Cg * sC, sC) + tuple(d * t for d, t in zip(dilation, sS))
         + tuple(s * t for s, t in zip(stride, sS)) + (sN,), writeable=False)
-    cols = windows.reshape(groups, Cg * KK, P * N)                  # im2col: the one big copy
+    cols = _scratch.take(("cols",), (groups, Cg * KK, P * N), xb.dtype)
+    cols.reshape(windows.shape)[...] = windows                      # im2col: the one big copy
     wmat = wd.reshape(groups, O // groups, Cg * KK)                 # (g, O/g, C/g·KK)
-    y = np.matmul(wmat, cols).reshape((O,) + out + (N,))            # one GEMM per group
-    res = np.empty((N, O) + out, dtype=y.dtype)
-    y_nchw = y.transpose((nd + 1, 0) + tuple(range(1, nd + 1)))     # (O, *out, N) → (N, O, *out)
+    y = np.matmul(wmat, cols)                                       # one GEMM per group
     if bias is not None:
-        np.add(y_nchw, bias._data.reshape((O,) + (1,) * nd), out=res)
-    else:
-        res[...] = y_nchw
+        y2 = y.reshape(O, P * N)                                    # (g, O/g, P·N) → (O, P·N)
+        y2 += bias._data.reshape(O, 1)                              # y is ours: add in place
+    res = y.reshape((O,) + out + (N,)).transpose(to_batch_first)    # (N, O, *out) view
     if unbatched:
         res = res[0]
     parents = (x, weight) if bias is None else (x, weight, bias)
-    x_shape, padded_shape = xd.shape, xp.shape
+    padded_shape = xp.shape
     # what backward will need, decided now (as torch records it with the graph): the columns
     # are kept only for ∂L/∂W
     need_x, need_w = x.requires_grad, weight.requires_grad
     need_b = bias is not None and bias.requires_grad
-    del xp, windows
+    del xp, xt, windows
     if not need_w:
         cols = None
 
     def backward(g):
         gb = gw = gx = None
         gyb = g[None] if unbatched else g                           # (N, O, *out)
-        if need_b:
-            gb = gyb.sum(axis=(0,) + spatial_axes)
         if not (need_w or need_x):
+            if need_b:
+                gb = gyb.sum(axis=(0,) + spatial_axes)
             return (gx, gw) if bias is None else (gx, gw, gb)
-        # (N, O, *out) → (O, *out, N) → (g, O/g, P·N), the column order of cols
-        gy = np.ascontiguousarray(gyb.transpose((1,) + spatial_axes + (0,))).reshape(
-            groups, O // groups, P * N)
+        # (N, O, *out) → (O, *out, N) → (g, O/g, P·N), the column order of cols; no copy when
+        # the gradient arrives batch-last (from a following element-wise op, pool or conv)
+        gy = np.ascontiguousarray(gyb.transpose(to_batch_last)).reshape(groups, O // groups, P * N)
+        if need_b:
+            gb = gy.reshape(O, P * N).sum(axis=1)                   # contiguous: pairwise sum
         if need_w:
             # ∂L/∂W = gy · colsᵀ : (g, O/g, P·N) @ (g, P·N, C/g·KK) → weight's shape
             gw = np.matmul(gy, cols.transpose(0, 2, 1)).reshape(wd.shape)
         if need_x:
             # ∂L/∂cols = Wᵀ · gy : (g, C/g·KK, P·N) → (C, *K, *out, N)
-            gcols = np.matmul(wmat.transpose(0, 2, 1), gy).reshape((C,) + tuple(K) + out + (N,))
+            # (the name gbuf keeps the scratch view, and so its buffer, ours until we return)
+            gbuf = _scratch.take(("gcols",), (groups, Cg * KK, P * N), gy.dtype)
+            np.matmul(wmat.transpose(0, 2, 1), gy, out=gbuf)
+            gcols = gbuf.reshape((C,) + tuple(K) + out + (N,))
             # col2im: each kernel offset adds its slice back (windows overlap, so +=)
             gxp = np.zeros(padded_shape, dtype=gcols.dtype)         # (C, *S_pad, N)
             for offset in np.ndindex(*K):
                 gxp[(slice(None),) + window_slices(offset, dilation, stride, out)] += \
                     gcols[(slice(None),) + offset]
             inner = gxp[(slice(None),) + tuple(slice(a, a + n) for a, n in zip(lo, S))]
-            gx = np.ascontiguousarray(                              # (C, *S, N) → (N, C, *S)
-                inner.transpose((nd + 1, 0) + tuple(range(1, nd + 1)))).reshape(x_shape)
+            gx = inner.transpose(to_batch_first)                    # (N, C, *S) view, batch-last
+            if unbatched:
+                gx = gx[0]
         return (gx, gw) if bias is None else (gx, gw, gb)
     return make_result(res, parents, backward, op)
 

@@ -3,6 +3,8 @@
 Windows are visited one kernel offset at a time: offset j of every window is one
 strided slice of the padded input, so a k×k pool is k² whole-array operations — no
 loop over samples or pixels, and no copy of the k²-times larger window array.
+Outputs and gradients keep the input's memory order (a convolution's output is batch-last
+in memory), so no layer pays for a transposing copy.
 """
 from __future__ import annotations
 
@@ -77,6 +79,26 @@ class _Windows:
                                           for p, n in zip(self.padding, self.spatial))]
 
 
+def _axis_order(a: np.ndarray) -> tuple:
+    """The axes of ``a`` from outermost to innermost in memory (C order: 0, 1, …, n−1)."""
+    return tuple(int(i) for i in np.argsort([-abs(s) for s in a.strides], kind="stable"))
+
+
+def _in_order_of(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``a``, copied into the memory order of ``like`` (same shape) unless it is in it already."""
+    if a.ndim < 2 or _axis_order(a) == _axis_order(like):
+        return a
+    out = np.empty_like(like, dtype=a.dtype)
+    out[...] = a
+    return out
+
+
+def _zeros_in_order(shape: tuple, order: tuple, dtype) -> np.ndarray:
+    """Zeros of ``shape`` laid out in memory with the axes in ``order`` (see _axis_order)."""
+    z = np.zeros(tuple(shape[i] for i in order), dtype=dtype)
+    return z.transpose(tuple(int(i) for i in np.argsort(order)))
+
+
 # ---------------------------------------------------------------- max pooling
 
 def _max_pool(op: str, nd: int, x: Tensor, kernel_size, stride, padding, dilation, ceil_mode,
@@ -93,17 +115,17 @@ def _max_pool(op: str, nd: int, x: Tensor, kernel_size, stride, padding, dilatio
     # the running maximum over kernel offsets (np.maximum propagates NaN, as torch does)
     best = None
     for _, sl in win.offsets():
-        best = xp[sl].copy() if best is None else np.maximum(best, xp[sl], out=best)
+        best = xp[sl].copy(order="K") if best is None else np.maximum(best, xp[sl], out=best)
 
     # Backward finds each window's maximum again by comparing with this private copy of the
     # output (safe from in-place changes to the output): cheaper than tracking the argmax in
     # the forward, whose masked updates cost ~10× a np.maximum.
-    maxima = best.copy() if x.requires_grad or return_indices else best
+    maxima = best.copy(order="K") if x.requires_grad or return_indices else best
 
     def winners():
         """For each kernel offset j (in order), the mask of windows whose maximum sits at j:
         the first offset holding the window's maximum (a NaN counts as the maximum)."""
-        free = np.ones(maxima.shape, dtype=bool)                    # windows not yet assigned
+        free = np.ones_like(maxima, dtype=bool)                     # windows not yet assigned
         nan = xd.dtype.kind == "f" and np.isnan(maxima).any()
         for j, sl in win.offsets():
             m = np.equal(xp[sl], maxima)
@@ -115,18 +137,17 @@ def _max_pool(op: str, nd: int, x: Tensor, kernel_size, stride, padding, dilatio
             free ^= m
             yield j, sl, m
 
-    padded_shape = xp.shape
-
     def backward(g):
         # the gradient flows only to the element that was the maximum of each window;
         # g·mask instead of np.where: arithmetic on masks is several times faster
-        gxp = np.zeros(padded_shape, dtype=g.dtype)
+        gxp = np.zeros_like(xp, dtype=g.dtype)                     # in the input's memory order
+        g = _in_order_of(g, maxima)           # mixed memory orders make every pass below slow
         for _, sl, m in winners():
             if win.disjoint:
                 np.multiply(g, m, out=gxp[sl])
             else:                                                   # windows overlap: add
                 gxp[sl] += g * m
-        return (np.ascontiguousarray(win.crop(gxp)),)
+        return (win.crop(gxp),)
     y = make_result(best, (x,), backward, op)
     if not return_indices:
         return y
@@ -212,20 +233,25 @@ def _avg_pool(op: str, nd: int, x: Tensor, kernel_size, stride, padding, ceil_mo
     xp = pad_array(xd, win.padding, win.hi, 0)
     total = None
     for _, sl in win.offsets():
-        total = xp[sl].copy() if total is None else np.add(total, xp[sl], out=total)
+        total = xp[sl].copy(order="K") if total is None else np.add(total, xp[sl], out=total)
     y = total / counts
-    padded_shape = xp.shape
+    # backward needs xp's shape and memory order, not its values: keep those, not xp
+    padded_shape, order, out_order = xp.shape, _axis_order(xp), _axis_order(total)
 
     def backward(g):
         # every element of a window receives g / count of that window
+        if g.ndim > 1 and _axis_order(g) != out_order:          # into the input's memory order
+            g_in_order = _zeros_in_order(g.shape, out_order, g.dtype)
+            g_in_order[...] = g
+            g = g_in_order
         share = g / counts
-        gxp = np.zeros(padded_shape, dtype=share.dtype)
+        gxp = _zeros_in_order(padded_shape, order, share.dtype)   # in the input's memory order
         for _, sl in win.offsets():
             if win.disjoint:
                 gxp[sl] = share
             else:                                                   # windows overlap: add
                 gxp[sl] += share
-        return (np.ascontiguousarray(win.crop(gxp)),)
+        return (win.crop(gxp),)
     return make_result(y, (x,), backward, op)
 
 
