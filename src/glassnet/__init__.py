@@ -13,7 +13,7 @@ from .ops import (abs, argmax, argmin, cat, clamp, conv1d, conv2d, cos, cumsum, 
 from ._device import device
 from .tensor import Tensor, is_tensor
 from .trace import trace
-from . import backends, cuda, datasets, linalg, nn, optim, plot, signal, train, utils
+from . import backends, cuda, datasets, export, linalg, nn, optim, plot, signal, train, utils
 from .serialization import load, save
 from .summary import summary
 from . import analysis
