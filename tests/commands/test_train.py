@@ -6,7 +6,7 @@ import pytest
 
 from glassnet import serialization
 from glassnet.cli import main
-from glassnet.commands.train import load_run_model
+from glassnet.train import load_run as load_run_model
 
 
 def _run(capsys, *argv):

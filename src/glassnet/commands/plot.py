@@ -29,7 +29,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from .. import datasets, plot
     from ..train import History
-    from .train import load_run_model
+    from ..train.models import load_run as load_run_model
 
     path = args.run
     if os.path.isdir(path):

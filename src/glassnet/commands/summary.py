@@ -246,7 +246,7 @@ def _has_run_config(path: str) -> bool:
 def _run_model(path: str):
     """A run of glassnet train: its model (config.json gives the architecture) and input size."""
     try:
-        from .train import load_run_model
+        from ..train.models import load_run as load_run_model
     except ImportError:                                            # pragma: no cover
         raise SummarySpecError(f"{path}: reading runs of glassnet train needs its command") from None
     model, cfg = load_run_model(path)

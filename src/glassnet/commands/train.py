@@ -332,33 +332,9 @@ def _update_config_epochs(out: str, epochs: int) -> None:
         f.write("\n")
 
 
-def load_run_model(path: str):
-    """The model saved by glassnet train: ``path`` is a run directory or its model.gnz.
-
-    Returns (model, config dict).
-    """
-    from .. import serialization
-    from ..train.models import mlp
-    model_file = os.path.join(path, "model.gnz") if os.path.isdir(path) else path
-    cfg_file = os.path.join(os.path.dirname(model_file) or ".", "config.json")
-    if not os.path.isfile(model_file):
-        raise TrainCommandError(f"{model_file}: no such model file")
-    if not os.path.isfile(cfg_file):
-        raise TrainCommandError(f"{model_file}: its config.json (the architecture) is not beside it")
-    with open(cfg_file, encoding="utf-8") as f:
-        cfg = json.load(f)
-    spec = cfg["model"]
-    model = mlp(spec["sizes"], spec["activation"])
-    model.to(np.dtype(spec.get("dtype", "float64")))
-    try:
-        model.load_state_dict(serialization.load(model_file))
-    except RuntimeError as exc:
-        raise TrainCommandError(f"{model_file}: does not fit the architecture in config.json: {exc}") from None
-    return model, cfg
-
-
 def _load_model(path: str, data):
-    model, cfg = load_run_model(path)
+    from ..train.models import load_run
+    model, cfg = load_run(path)
     sizes, act = cfg["model"]["sizes"], cfg["model"]["activation"]
     if sizes[0] != data.num_features or sizes[-1] != data.num_outputs:
         raise TrainCommandError(f"{path}: the model takes {sizes[0]} inputs and gives {sizes[-1]} outputs, "

@@ -11,10 +11,12 @@ from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .checks import DataMismatchError, check_data
 from .history import History
 from .loop import FitState, TrainingInterrupted, evaluate, fit, predict
+from .models import RunError, load_run, mlp
 from .metrics import (Accuracy, MeanAbsoluteError, MeanSquaredError, Metric, confusion_matrix,
                       format_confusion_matrix, predict_classes)
 
 __all__ = ["fit", "evaluate", "predict", "History", "FitState", "TrainingInterrupted",
            "Callback", "EarlyStopping", "LambdaCallback", "Metric", "Accuracy", "MeanSquaredError",
            "MeanAbsoluteError", "confusion_matrix", "format_confusion_matrix", "predict_classes",
-           "check_data", "DataMismatchError", "CheckpointError", "save_checkpoint", "load_checkpoint"]
+           "check_data", "DataMismatchError", "CheckpointError", "save_checkpoint", "load_checkpoint",
+           "load_run", "RunError", "mlp"]

@@ -2,9 +2,14 @@
 estimators train, from a list of layer sizes and an activation name."""
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
 
+import numpy as np
+
 from .. import nn
+from ..errors import GlassnetError
 from ..nn.activation import ACTIVATIONS as REGISTRY
 
 # The hidden activations ``glassnet train`` offers, from the one registry (glassnet.nn.activation):
@@ -50,3 +55,36 @@ def fold_standardization(model: nn.Sequential, mean, std) -> nn.Sequential:
         first.bias._data[...] = first.bias._data - W @ (mean / std)
     W[...] = W / std
     return model
+
+
+class RunError(GlassnetError, ValueError):
+    """A run directory whose model file or config.json is missing or does not fit."""
+
+
+def load_run(path: str):
+    """The model trained by ``glassnet train``: ``path`` is its run directory or its model.gnz.
+
+    Returns (model, config dict); the architecture comes from the config.json beside the
+    model file.
+
+    Example:
+        >>> model, config = glassnet.train.load_run("runs/digits")
+        >>> torch_model = glassnet.export.to_torch(model)
+    """
+    from .. import serialization
+    model_file = os.path.join(path, "model.gnz") if os.path.isdir(path) else path
+    cfg_file = os.path.join(os.path.dirname(model_file) or ".", "config.json")
+    if not os.path.isfile(model_file):
+        raise RunError(f"{model_file}: no such model file")
+    if not os.path.isfile(cfg_file):
+        raise RunError(f"{model_file}: its config.json (the architecture) is not beside it")
+    with open(cfg_file, encoding="utf-8") as f:
+        cfg = json.load(f)
+    spec = cfg["model"]
+    model = mlp(spec["sizes"], spec["activation"])
+    model.to(np.dtype(spec.get("dtype", "float64")))
+    try:
+        model.load_state_dict(serialization.load(model_file))
+    except RuntimeError as exc:
+        raise RunError(f"{model_file}: does not fit the architecture in config.json: {exc}") from None
+    return model, cfg
