@@ -430,3 +430,41 @@ def test_exact_tensors_from_python_numbers_hold_sympy_numbers():
     assert u.dtype == gn.exact and u.tolist() == [sp.E, sp.Rational(1, 2)]
     with pytest.raises(ValueError, match="finite"):
         gn.tensor([float("nan")], dtype=gn.exact)
+
+
+def test_augmented_assignment_inside_the_graph_is_recorded_like_torch():
+    # h += 1 on a non-leaf (ResNet's `out += identity`) is allowed and differentiable.
+    x = gn.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h += 1
+    h *= 3                      # h = 3(2x + 1): ∂Σh/∂x = 6
+    h.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 6.0])
+    z = gn.zeros(2)
+    z += x                      # a constant plus a tensor that requires grad joins the graph
+    assert z.requires_grad
+
+
+def test_in_place_update_of_a_parameter_under_grad_mode_is_refused():
+    w = gn.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(GraphError, match="leaf tensor that requires grad"):
+        w += 1
+    with pytest.raises(GraphError, match="add_"):
+        w.add_(1)
+
+
+def test_item_assignment_of_a_value_that_requires_grad_is_refused():
+    w = gn.tensor([1.0, 2.0], requires_grad=True)
+    out = gn.zeros(3)
+    with pytest.raises(GraphError, match="stack / cat / where"):
+        out[0] = w[0] * 2
+
+
+def test_an_optimizer_step_between_forward_and_backward_is_caught():
+    # The classic mistake: the graph saved w, then step() changed w in place.
+    w = gn.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    w.grad = gn.tensor([1.0, 1.0])
+    gn.optim.SGD([w], lr=0.5).step()
+    with pytest.raises(GraphError, match="modified by an in-place operation"):
+        loss.backward()

@@ -174,3 +174,31 @@ def test_division_by_zero_gives_inf_like_torch():
         warnings.simplefilter("ignore")            # NumPy warns where torch is silent
         out = gn.tensor([1.0, -1.0]) / gn.tensor([0.0, 0.0])
     assert out.tolist() == [float("inf"), float("-inf")]
+
+
+@pytest.mark.parametrize("base, exponent", [
+    ([0.0, 0.0, 3.0, -2.0], [-1.0, 1.0, 0.0, 3.0]),   # 0^−1 = inf, 0^0, a^0, a negative base
+    ([0.0, 2.0, 0.0], [0.0, 0.5, 2.0]),
+])
+def test_pow_gradients_at_zero_and_negative_bases_follow_torch(base, exponent):
+    # torch: ∂/∂a is 0 where b = 0; ∂/∂b is 0 where a = 0 and b ≥ 0, NaN for a < 0.
+    a, b = gn.tensor(base, requires_grad=True), gn.tensor(exponent, requires_grad=True)
+    ta = torch.tensor(base, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(exponent, dtype=torch.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                   # no NumPy warnings leak out either
+        (a ** b).backward(gn.ones(len(base)))
+    (ta ** tb).backward(torch.ones(len(base), dtype=torch.float64))
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-12)
+
+
+def test_scalar_base_pow_gradient_is_zero_at_a_zero_base():
+    b = gn.tensor([0.0, 1.0, 2.0], requires_grad=True)
+    (0.0 ** b).sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), [0.0, 0.0, 0.0])
+
+
+def test_matmul_refuses_mixed_dtypes_like_torch():
+    with pytest.raises(TypeError, match="float32 and float64"):
+        gn.ones(2, 3, dtype=gn.float32) @ gn.ones(3, 2)

@@ -466,3 +466,10 @@ def test_exact_class_losses_stay_exact():
     weighted = ops.cross_entropy(two, gn.tensor([1, 0]), weight=gn.tensor([1, 2], dtype=gn.exact))
     assert str(weighted.item()) == "-4/3 + log(1 + E)/3 + 2*log(E + exp(2))/3"
     assert str(ops.mse_loss(gn.tensor([1, 2], dtype=gn.exact), gn.tensor([0, 0], dtype=gn.exact)).item()) == "5/2"
+
+
+def test_a_target_that_requires_grad_is_never_cast_out_of_the_graph():
+    x = gn.tensor([1.0, 2.0])
+    y = gn.tensor([0.0, 0.0], dtype=gn.float32, requires_grad=True)
+    with pytest.raises(TypeError, match="target that requires grad"):
+        ops.mse_loss(x, y)

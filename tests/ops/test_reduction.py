@@ -240,3 +240,22 @@ def test_norm_rejects_bad_orders_and_integer_tensors():
 def test_new_reductions_by_finite_differences():
     check_grad_fd(lambda t: t.prod(1) + t.cumsum(0)[-1] + t.logsumexp(0) + t.norm(dim=0)
                   + t.norm(3, dim=0), [(3, 3)])
+
+
+def test_std_of_a_constant_has_zero_gradient_not_nan():
+    x = gn.tensor([3.0, 3.0, 3.0], requires_grad=True)
+    x.std().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+
+
+def test_std_gradient_matches_torch():
+    data = [[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]]
+    x = gn.tensor(data, requires_grad=True)
+    t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    x.std(dim=1).sum().backward()
+    t.std(dim=1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+def test_sum_over_an_empty_dim_list_reduces_everything_as_torch():
+    assert gn.ones(2, 3).sum(dim=[]).item() == torch.ones(2, 3).sum(dim=[]).item() == 6.0

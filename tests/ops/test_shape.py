@@ -201,3 +201,16 @@ def test_casting_to_exact_reads_each_float_as_its_decimal():
     assert gn.tensor([0.1], dtype=gn.float32).to(gn.exact).item() == sp.Rational(1, 10)  # not 0.1000000015
     (e * 3).sum().backward()                         # the gradient comes back as float64
     assert x.grad.dtype == gn.float64 and x.grad.tolist() == [3.0, 3.0]
+
+
+def test_basic_indexing_returns_a_view_so_in_place_updates_reach_the_tensor():
+    w = gn.ones(2, 3)
+    with gn.no_grad():
+        w[0].fill_(0.0)          # a row
+        w[:, 1].zero_()          # a column
+        w[1, 2].fill_(5.0)       # one element (a 0-d view)
+    np.testing.assert_array_equal(w.numpy(), [[0, 0, 0], [1, 0, 5]])
+
+
+def test_squeeze_takes_a_tuple_of_dims():
+    assert gn.ones(1, 3, 1).squeeze((0, 2)).shape == torch.ones(1, 3, 1).squeeze((0, 2)).shape == (3,)

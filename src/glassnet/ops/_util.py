@@ -67,6 +67,8 @@ def normalize_dims(dim, ndim: int, op: str) -> tuple | None:
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if not dims:
+        return None                     # dim=[] reduces over every dimension, as in torch
     out = tuple(sorted(normalize_dim(int(d), ndim, op) for d in dims))
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: dimension listed twice in {dim}")

@@ -118,26 +118,42 @@ def pow(a, b) -> Tensor:
     if is_scalar(a):
         bd = b._data
         out = a ** bd
-        log_a = _backend.log(np.asarray(a, dtype=bd.dtype))
-        return make_result(out, (b,), lambda g: (g * out * log_a,), "pow",
+
+        def backward_exponent(g):
+            # ∂/∂b = a^b · log a, taken as 0 where a = 0 and b ≥ 0 (torch's convention)
+            if bd.dtype == object:
+                return (g * out * _backend.log(np.asarray(a, dtype=object)),)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad = g * out * np.log(np.asarray(a, dtype=bd.dtype))
+            return (np.where(bd >= 0, 0, grad) if a == 0 else grad,)
+        return make_result(out, (b,), backward_exponent, "pow",
                            {"scalar": a, "scalar_first": True} if _recorders else None)
     a, b = as_tensor(a), as_tensor(b)
     ad, bd = a._data, b._data
     if ad.dtype != bd.dtype:
         ad, bd = promote(ad, bd)
     try:
-        out = ad ** bd
+        with np.errstate(divide="ignore", invalid="ignore"):   # 0 ** −1 = inf, as in torch
+            out = ad ** bd
     except ValueError:
         raise broadcast_error("pow", ad, bd) from None
 
     def backward(g):
-        ga = unbroadcast(g * bd * ad ** (bd - 1), ad.shape) if a.requires_grad else None
-        gb = None
-        if b.requires_grad:
+        exact = ad.dtype == object
+        ga = gb = None
+        if a.requires_grad:
+            # ∂/∂a = b·a^(b−1), taken as 0 where b = 0 (so 0^0 gives 0, not 0·∞)
             with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = np.where(ad > 0, _backend.log(np.where(ad > 0, ad, 1)), 0) \
-                    if ad.dtype != object else _backend.log(ad)
-            gb = unbroadcast(g * out * log_a, bd.shape)
+                da = bd * ad ** (bd - 1)
+            ga = unbroadcast(g * (da if exact else np.where(bd == 0, 0, da)), ad.shape)
+        if b.requires_grad:
+            # ∂/∂b = a^b · log a: NaN for a < 0 as in torch, 0 where a = 0 and b ≥ 0
+            if exact:
+                db = out * _backend.log(ad)
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    db = np.where((ad == 0) & (bd >= 0), 0, out * np.log(ad))
+            gb = unbroadcast(g * db, bd.shape)
         return ga, gb
     return make_result(out, (a, b), backward, "pow")
 
@@ -150,6 +166,9 @@ def matmul(a, b) -> Tensor:
     if ad.ndim == 0 or bd.ndim == 0:
         raise ShapeError(f"matmul: both arguments need at least one dimension, got shapes "
                          f"{ad.shape} and {bd.shape}")
+    if ad.dtype != bd.dtype:
+        raise TypeError(f"matmul: the operands must have the same dtype, got {ad.dtype} and {bd.dtype} "
+                        f"(convert one with .to(dtype), .float() or .double())")
     k_a = ad.shape[-1]
     k_b = bd.shape[0] if bd.ndim == 1 else bd.shape[-2]
     if k_a != k_b:

@@ -46,6 +46,9 @@ def _same_shape(name: str, input: np.ndarray, target: np.ndarray) -> None:
 def _float_target(name: str, target, like: np.ndarray) -> Tensor:
     target = as_tensor(target)
     if target._data.dtype != like.dtype and like.dtype != object:
+        if target.requires_grad:
+            raise TypeError(f"{name}: input is {like.dtype} but target is {target._data.dtype}; a target "
+                            f"that requires grad must have the input's dtype (convert one of them)")
         target = Tensor._wrap(target._data.astype(like.dtype))
     return target
 

@@ -5,29 +5,61 @@ import numpy as np
 
 from .. import _backend, _device
 from ..grad_mode import state as _grad_state
-from ..errors import GraphError
+from ..errors import GraphError, ShapeError
 from . import arithmetic as ar, elementwise as el, reduction as rd, shape as sh, softmax as sm
+from ._util import broadcast_error
 
 
 def _compare(fn):
     def method(self, other):
         from ..tensor import Tensor
         od = other._data if isinstance(other, Tensor) else other
-        return Tensor._wrap(np.asarray(fn(self._data, od)))
+        try:
+            return Tensor._wrap(np.asarray(fn(self._data, od)))
+        except ValueError:
+            raise broadcast_error(fn.__name__, self._data, np.asarray(od)) from None
     return method
+
+
+def _in_graph(self, args) -> bool:
+    """Would an in-place change here escape a recorded graph?"""
+    return _grad_state.enabled and (self.requires_grad or any(getattr(a, "requires_grad", False)
+                                                              for a in args))
 
 
 def _inplace(fn):
     """An in-place update of the values, allowed outside the graph only (as torch.no_grad)."""
+    name = fn.__name__.lstrip("_")
+
     def method(self, *args, **kwargs):
-        if self.requires_grad and _grad_state.enabled:
+        if _in_graph(self, args):
             raise GraphError(
-                "a tensor that requires grad is being used in an in-place operation; wrap the "
-                "update in `with glassnet.no_grad():`")
-        fn(self, *args, **kwargs)
+                f"{name}: an in-place operation on a tensor that requires grad (or with an argument "
+                f"that does) is not recorded in the graph and would give wrong gradients. In a "
+                f"forward pass write x = x + y; to update parameters, wrap the update in "
+                f"`with glassnet.no_grad():`")
+        try:
+            fn(self, *args, **kwargs)
+        except ValueError as exc:
+            raise ShapeError(f"{name}: cannot update a tensor of shape {self.shape} in place with "
+                             f"this operand ({exc})") from None
         self._version += 1
         return self
-    method.__name__ = fn.__name__
+    method.__name__ = name
+    return method
+
+
+def _augmented(inplace, out_of_place):
+    """``x += y``: in place outside the graph; inside it, the out-of-place result, which Python
+    binds to x — the value torch's in-place op gives, recorded in the graph."""
+    def method(self, other):
+        if _in_graph(self, (other,)):
+            if self.requires_grad and self._backward is None:
+                raise GraphError(
+                    "a leaf tensor that requires grad (a parameter) is being used in an in-place "
+                    "operation; wrap the update in `with glassnet.no_grad():`")
+            return out_of_place(self, other)
+        return inplace(self, other)
     return method
 
 
@@ -98,9 +130,10 @@ def install_methods(Tensor) -> None:
     T.__getitem__ = sh.getitem
 
     def __setitem__(self, index, value):
-        if self.requires_grad and _grad_state.enabled:
-            raise GraphError("item assignment on a tensor that requires grad; use glassnet.no_grad() "
-                             "or build the new values with where / cat")
+        if _in_graph(self, (value,)):
+            raise GraphError("item assignment (t[i] = v) where t or v requires grad is not recorded in "
+                             "the graph; build the tensor with glassnet.stack / cat / where instead, "
+                             "or assign under glassnet.no_grad()")
         index, _ = sh._index_arrays(index)
         self._data[index] = _value(value)
         self._version += 1
@@ -168,6 +201,9 @@ def install_methods(Tensor) -> None:
     T.bool = lambda self: sh.to_dtype(self, _backend.bool_)
 
     T.add_, T.sub_, T.mul_, T.div_ = _inplace(_add_), _inplace(_sub_), _inplace(_mul_), _inplace(_div_)
-    T.__iadd__, T.__isub__, T.__imul__, T.__itruediv__ = T.add_, T.sub_, T.mul_, T.div_
+    T.__iadd__ = _augmented(T.add_, ar.add)
+    T.__isub__ = _augmented(T.sub_, ar.sub)
+    T.__imul__ = _augmented(T.mul_, ar.mul)
+    T.__itruediv__ = _augmented(T.div_, ar.div)
     T.zero_, T.fill_, T.copy_ = _inplace(_zero_), _inplace(_fill_), _inplace(_copy_)
     T.uniform_, T.normal_, T.clamp_ = _inplace(_uniform_), _inplace(_normal_), _inplace(_clamp_)

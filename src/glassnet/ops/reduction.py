@@ -120,7 +120,18 @@ def var(a: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, corre
 
 
 def std(a: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, correction=None) -> Tensor:
-    return var(a, dim, unbiased, keepdim, correction) ** 0.5
+    """√var;  ∂/∂var = 1/(2 std), taken as 0 where std = 0 (torch's rule: a constant has
+    gradient 0, not 0·∞)."""
+    v = var(a, dim, unbiased, keepdim, correction)
+    vd = v._data
+    out = _backend.sqrt(vd)
+
+    def backward(g):
+        if vd.dtype == object:
+            return (g / (2 * out),)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (np.where(out == 0, 0, g / (2 * out)),)
+    return make_result(out, (v,), backward, "std")
 
 
 def prod(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:

@@ -81,10 +81,9 @@ def squeeze(a: Tensor, dim=None) -> Tensor:
     ad = a._data
     if dim is None:
         return reshape(a, tuple(s for s in ad.shape if s != 1))
-    d = normalize_dim(dim, ad.ndim, "squeeze")
-    if ad.ndim == 0 or ad.shape[d] != 1:
-        return a
-    return reshape(a, ad.shape[:d] + ad.shape[d + 1:])
+    dims = {normalize_dim(d, ad.ndim, "squeeze") for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
+    keep = tuple(s for i, s in enumerate(ad.shape) if not (i in dims and s == 1))
+    return a if keep == ad.shape else reshape(a, keep)
 
 
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
@@ -130,8 +129,12 @@ def getitem(a: Tensor, index) -> Tensor:
         out = ad[index]
     except IndexError as exc:
         raise IndexError(f"index {index!r} is out of range for a tensor of shape {ad.shape}: {exc}") from None
-    if basic:
-        out = out.copy() if isinstance(out, np.ndarray) else np.asarray(out)
+    # Basic indexing gives a view, as in torch: ``w[0].zero_()`` under no_grad changes w.
+    if basic and not isinstance(out, np.ndarray):
+        # a full integer index gives NumPy a scalar copy; the trailing ``...`` keeps a 0-d view
+        parts = index if isinstance(index, tuple) else (index,)
+        if Ellipsis not in parts:
+            out = ad[parts + (Ellipsis,)]
 
     def backward(g):
         full = np.zeros_like(ad)
