@@ -206,10 +206,15 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
-    """log Σ e^a along axis, keepdims, shifted by the max for stability."""
+def logsumexp(a: np.ndarray, axis) -> np.ndarray:
+    """log Σ e^a over ``axis`` (an int, a tuple or None), keepdims, computed as
+    m + log Σ e^(a − m) with m the max, so nothing overflows."""
     if _is_exact(a):
         return log(exp(a).sum(axis=axis, keepdims=True))
+    if a.size == 0:
+        with np.errstate(divide="ignore"):
+            return np.log(np.exp(a).sum(axis=axis, keepdims=True))
     m = a.max(axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    return m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))
+    m = np.where(np.isinf(m), 0, m)                 # all −inf (or an inf): shift by 0
+    with np.errstate(divide="ignore"):
+        return np.log(np.exp(a - m).sum(axis=axis, keepdims=True)) + m

@@ -189,15 +189,7 @@ def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
     if not _backend.is_floating(ad.dtype):
         ad = ad.astype(_backend.get_default_dtype())             # torch: integers give floats
     dims = normalize_dims(dim, ad.ndim, "logsumexp")
-    if ad.dtype == object:
-        kept = _backend.log(_backend.exp(ad).sum(axis=dims, keepdims=True))
-    elif ad.size == 0:
-        kept = np.log(np.exp(ad).sum(axis=dims, keepdims=True))
-    else:
-        m = ad.max(axis=dims, keepdims=True)
-        m = np.where(np.isinf(m), 0, m)                        # all −inf (or an inf): shift by 0
-        with np.errstate(divide="ignore"):
-            kept = np.log(np.exp(ad - m).sum(axis=dims, keepdims=True)) + m
+    kept = _backend.logsumexp(ad, dims)
     out = kept if keepdim else kept.reshape(()) if dims is None else np.squeeze(kept, dims)
 
     def backward(g):
