@@ -69,3 +69,19 @@ def check_device(dev) -> None:
     raise ValueError(f"glassnet runs on the CPU only (NumPy arrays); device {name!r} is not available. "
                      f"Use 'cpu': glassnet.cuda.is_available() returns False, so the usual "
                      f"device('cuda' if cuda.is_available() else 'cpu') picks the CPU")
+
+
+def parse_to_args(args: tuple, dtype=None, dev=None):
+    """The dtype asked for by ``.to(...)``'s positional arguments (a dtype, a name, a tensor
+    whose dtype to take, or a device), after checking that any device is the CPU."""
+    from . import _backend
+    for a in args:
+        if hasattr(a, "_data") and hasattr(a, "dtype"):          # a tensor: take its dtype
+            dtype = a.dtype
+        elif isinstance(a, device) or (isinstance(a, str)
+                                       and a.removeprefix("torch.") not in _backend._DTYPE_NAMES):
+            dev = a
+        else:
+            dtype = a
+    check_device(dev)
+    return dtype

@@ -234,15 +234,7 @@ class Module:
 
     def to(self, *args, dtype=None, device=None, non_blocking: bool = False) -> "Module":
         """Cast every floating-point parameter and buffer to ``dtype`` in place (CPU only)."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, _device.device) or (
-                    isinstance(a, str) and a.removeprefix("torch.") not in _backend._DTYPE_NAMES):
-                device = a
-            else:
-                dtype = a
-        _device.check_device(device)
+        dtype = _device.parse_to_args(args, dtype, device)
         if dtype is not None:
             dt = _backend.as_dtype(dtype)
             if not _backend.is_floating(dt):

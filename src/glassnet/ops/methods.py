@@ -181,15 +181,7 @@ def install_methods(Tensor) -> None:
 
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
         """to(dtype), to(other_tensor), to('cpu') or to(glassnet.device('cpu')): CPU only."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, _device.device) or (
-                    isinstance(a, str) and a.removeprefix("torch.") not in _backend._DTYPE_NAMES):
-                device = a
-            else:
-                dtype = a
-        _device.check_device(device)
+        dtype = _device.parse_to_args(args, dtype, device)
         out = self if dtype is None else sh.to_dtype(self, dtype)
         return sh.clone(out) if copy and out is self else out
     T.to = to
