@@ -8,7 +8,6 @@ in memory), so no layer pays for a transposing copy.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

@@ -163,7 +163,7 @@ def forward_formula(node, P: list) -> Math:
             base, k = P[0].wrap(ATOM), (ctx_b if ctx_b is not None else P[1])
         return Math(base.latex + "^{" + k.latex + "}", base.text + "^" + k.wrap(ATOM).text, POWER)
     if op == "matmul":
-        a, b = node.parents[0].value, node.parents[1].value
+        a = node.parents[0].value
         if a.ndim == 1:
             return times(transpose(P[0]), P[1])
         return times(P[0], P[1])
@@ -338,7 +338,6 @@ def graph_sections(ctx: LayerContext, p: Pass, key: str, several: bool) -> list:
         if not any(leaf is q for n in p.nodes for q in n.parents):
             continue
         sym = names.expr(leaf)
-        kind = {"parameter": "parameter", "input": "input", "constant": "given"}[leaf.kind]
         value = p.params_before.get(leaf.index, leaf.value)
         given.append(Equation(sym, value=display(value), key=_text_key(sym), note=None))
         if leaf.kind == "parameter":

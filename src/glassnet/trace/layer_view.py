@@ -7,8 +7,8 @@ import numpy as np
 
 from .. import _backend
 from ..nn.activation import ACTIVATIONS
-from .notation import (ATOM, PRODUCT, SUM, Math, Notation, call, fill, frac, hadamard, layer_symbol,
-                       superscript, minus, partial, plus, times, transpose)
+from .notation import (ATOM, PRODUCT, Math, Notation, call, fill, frac, hadamard, superscript, minus,
+                       partial, times)
 from .recorder import Pass, Trace
 from .solution import Equation, Group, Paragraph, Section, Term, column, columns, sample_count
 from .structure import LOGIT_LOSSES, Chain

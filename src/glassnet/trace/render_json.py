@@ -9,8 +9,8 @@ import json
 import numpy as np
 
 from .notation import Math
-from .numbers import Formatter, exact_math, is_exact_number
-from .solution import Equation, Group, Paragraph, Solution
+from .numbers import exact_math, is_exact_number
+from .solution import Group, Paragraph, Solution
 
 
 def _plain(v):

@@ -8,7 +8,7 @@ import numpy as np
 
 from .notation import Math
 from .numbers import Formatter, is_exact_array
-from .solution import Equation, Group, Paragraph, Section, Solution, Term
+from .solution import Equation, Group, Paragraph, Solution
 
 
 def value_latex(value, fmt: Formatter) -> str:

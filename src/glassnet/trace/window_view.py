@@ -16,7 +16,7 @@ import numpy as np
 from .notation import PRODUCT, Math, bar, call, plus
 from .solution import Equation, Group, Paragraph, Term
 from .windows import (CONV_OPS, MAX_POOL_OPS, VIEW_OPS, WINDOW_OPS, all_cells, dot, entry, geometry,
-                      grad_of, numeric_dot, value_at)
+                      grad_of, numeric_dot)
 
 # every cell is written out when a value has at most this many (else the first one, as an example)
 MAX_CELLS = 16
