@@ -468,3 +468,27 @@ def test_an_optimizer_step_between_forward_and_backward_is_caught():
     gn.optim.SGD([w], lr=0.5).step()
     with pytest.raises(GraphError, match="modified by an in-place operation"):
         loss.backward()
+
+
+@pytest.mark.parametrize("change", [
+    lambda w: w.detach().mul_(10),                   # detach() shares the values and the version
+    lambda w: w.view(-1).mul_(10),                   # so do views
+    lambda w: w.T.add_(1),
+    lambda w: w[0].fill_(0),
+])
+def test_in_place_changes_through_views_and_detach_are_caught(change):
+    w = gn.tensor([[1.0, 2.0]], requires_grad=True)
+    loss = (w * w).sum()
+    with gn.no_grad():
+        change(w)
+    with pytest.raises(GraphError, match="modified by an in-place operation"):
+        loss.backward()
+
+
+def test_data_does_not_share_the_version_counter_as_in_torch():
+    # .data is the documented escape hatch: torch does not track changes made through it.
+    w = gn.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * 3).sum()
+    w.data.mul_(10)
+    loss.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])

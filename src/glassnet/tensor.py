@@ -51,7 +51,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "requires_grad", "grad", "_parents", "_backward", "_op",
-                 "_retains_grad", "_seq", "_version", "_saved_versions", "name", "__weakref__")
+                 "_retains_grad", "_seq", "_vc", "_saved_versions", "name", "__weakref__")
 
     __array_priority__ = 1000  # ndarray ⊕ Tensor defers to Tensor's reflected op
 
@@ -62,7 +62,8 @@ class Tensor:
         self._backward = None
         self._op = ""
         self._retains_grad = False
-        self._version = 0               # bumped by every in-place change of the values
+        # [n]: bumped by every in-place change of the values; views and detach() share the list
+        self._vc = [0]
         self.name: str | None = None
         self.requires_grad = False
         if requires_grad:
@@ -80,7 +81,7 @@ class Tensor:
         t._backward = None
         t._op = ""
         t._retains_grad = False
-        t._version = 0
+        t._vc = [0]
         t.name = None
         return t
 
@@ -156,8 +157,15 @@ class Tensor:
         return self._retains_grad
 
     def detach(self) -> "Tensor":
-        """The same values (shared memory) cut out of the graph."""
-        return Tensor._wrap(self._data)
+        """The same values (shared memory, shared version counter) cut out of the graph."""
+        t = Tensor._wrap(self._data)
+        t._vc = self._vc
+        return t
+
+    @property
+    def _version(self) -> int:
+        """How many times the values were changed in place (shared with views and detach())."""
+        return self._vc[0]
 
     def detach_(self) -> "Tensor":
         self._parents, self._backward, self._op = (), None, ""
@@ -304,7 +312,7 @@ def run_backward(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], retain_gr
         if node._retains_grad:
             store(node, g)
         for p, version in zip(node._parents, node._saved_versions):
-            if p._version != version:
+            if p._vc[0] != version:
                 raise GraphError(_modified_in_place_message(node, p, version))
         parent_grads = node._backward(g)
         if not retain_graph:
@@ -327,12 +335,13 @@ def run_backward(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], retain_gr
 def _modified_in_place_message(node: Tensor, parent: Tensor, version: int) -> str:
     return (f"one of the values needed to compute a gradient has been modified by an in-place "
             f"operation: an input of shape {parent.shape} of the '{node._op}' op was changed "
-            f"{parent._version - version} time(s) after the forward pass used it, so its backward would "
+            f"{parent._vc[0] - version} time(s) after the forward pass used it, so its backward would "
             f"give wrong gradients. Change it after backward(), or use an out-of-place version "
             f"(x = x + 1 instead of x += 1).")
 
 
-def make_result(data: np.ndarray, parents: tuple, backward, op: str, attrs: dict | None = None) -> Tensor:
+def make_result(data: np.ndarray, parents: tuple, backward, op: str, attrs: dict | None = None,
+                view_of: Tensor | None = None) -> Tensor:
     """Wrap an op's output; record the graph edge only when a parent needs gradients.
 
     ``attrs`` (the op's non-tensor arguments) goes to the trace recorders only; see ``_recorders``.
@@ -345,7 +354,8 @@ def make_result(data: np.ndarray, parents: tuple, backward, op: str, attrs: dict
     t._data = data
     t.grad = None
     t._retains_grad = False
-    t._version = 0
+    # A view shares its base's version counter, so an in-place change through either is seen.
+    t._vc = [0] if view_of is None else view_of._vc
     t.name = None
     t._op = op
     if _grad_state.enabled:
@@ -355,7 +365,7 @@ def make_result(data: np.ndarray, parents: tuple, backward, op: str, attrs: dict
                 t._parents = parents
                 t._backward = backward
                 t._seq = next(_creation_counter)
-                t._saved_versions = tuple([q._version for q in parents])
+                t._saved_versions = tuple([q._vc[0] for q in parents])
                 break
         else:
             t.requires_grad = False

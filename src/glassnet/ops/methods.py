@@ -43,7 +43,7 @@ def _inplace(fn):
         except ValueError as exc:
             raise ShapeError(f"{name}: cannot update a tensor of shape {self.shape} in place with "
                              f"this operand ({exc})") from None
-        self._version += 1
+        self._vc[0] += 1
         return self
     method.__name__ = name
     return method
@@ -136,7 +136,7 @@ def install_methods(Tensor) -> None:
                              "or assign under glassnet.no_grad()")
         index, _ = sh._index_arrays(index)
         self._data[index] = _value(value)
-        self._version += 1
+        self._vc[0] += 1
     T.__setitem__ = __setitem__
 
     T.__eq__ = _compare(np.equal)

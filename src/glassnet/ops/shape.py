@@ -26,7 +26,8 @@ def reshape(a: Tensor, *shape) -> Tensor:
         raise ShapeError(f"reshape: shape {shape} is invalid for a tensor of shape {ad.shape} "
                          f"({ad.size} elements)") from None
     in_shape = ad.shape
-    return make_result(out, (a,), lambda g: (g.reshape(in_shape),), "reshape")
+    return make_result(out, (a,), lambda g: (g.reshape(in_shape),), "reshape",
+                       view_of=None if out.flags.owndata else a)
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -49,7 +50,7 @@ def permute(a: Tensor, *dims) -> Tensor:
         raise ShapeError(f"permute: got {len(dims)} dimensions {dims} for a tensor with {ad.ndim}")
     dims = tuple(normalize_dim(d, ad.ndim, "permute") for d in dims)
     inverse = tuple(np.argsort(dims))
-    return make_result(ad.transpose(dims), (a,), lambda g: (g.transpose(inverse),), "permute")
+    return make_result(ad.transpose(dims), (a,), lambda g: (g.transpose(inverse),), "permute", view_of=a)
 
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -57,7 +58,7 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     ad = a._data
     d0, d1 = normalize_dim(dim0, ad.ndim, "transpose"), normalize_dim(dim1, ad.ndim, "transpose")
     return make_result(np.swapaxes(ad, d0, d1), (a,),
-                       lambda g: (np.swapaxes(g, d0, d1),), "transpose")
+                       lambda g: (np.swapaxes(g, d0, d1),), "transpose", view_of=a)
 
 
 def t(a: Tensor) -> Tensor:
@@ -103,7 +104,7 @@ def expand(a: Tensor, *sizes) -> Tensor:
     except ValueError:
         raise ShapeError(f"expand: cannot expand shape {ad.shape} to {sizes}") from None
     from ._util import unbroadcast
-    return make_result(out, (a,), lambda g: (unbroadcast(g, ad.shape),), "expand")
+    return make_result(out, (a,), lambda g: (unbroadcast(g, ad.shape),), "expand", view_of=a)
 
 
 def _index_arrays(index):
@@ -143,7 +144,7 @@ def getitem(a: Tensor, index) -> Tensor:
         else:
             np.add.at(full, index, g)
         return (full,)
-    return make_result(np.asarray(out), (a,), backward, "index")
+    return make_result(np.asarray(out), (a,), backward, "index", view_of=a if basic else None)
 
 
 def cat(tensors, dim: int = 0) -> Tensor:

@@ -146,7 +146,7 @@ class Optimizer:
             if g.dtype != p._data.dtype:
                 raise TypeError(f"{type(self).__name__}.step: parameter {i} has dtype "
                                 f"{p._data.dtype} but its .grad has dtype {g.dtype}")
-            p._version += 1          # updated in place: a graph that saved it must not backward
+            p._vc[0] += 1          # updated in place: a graph that saved it must not backward
             yield i, p, g
 
     def _groups(self):
