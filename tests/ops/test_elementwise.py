@@ -254,3 +254,8 @@ def test_sign_of_nan_is_zero_like_torch():
     x = np.array([np.nan, -0.0, 2.0, -3.0])
     assert gn.sign(gn.tensor(x)).tolist() == torch.sign(torch.tensor(x)).tolist() == [0.0, 0.0, 1.0, -1.0]
     assert gn.sign(gn.tensor([3, -2, 0])).tolist() == [1, -1, 0] and gn.sign(gn.tensor([3])).dtype == gn.int64
+
+
+def test_where_broadcast_error_names_all_three_shapes():
+    with pytest.raises(ShapeError, match=r"condition \(2, 3\), input \(3, 2\) and other \(\)"):
+        gn.where(gn.ones(2, 3) > 0, gn.ones(3, 2), 0.0)

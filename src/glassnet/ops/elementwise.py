@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _backend
+from ..errors import ShapeError
 from ..tensor import Tensor, _recorders, make_result
 from ._util import as_tensor, broadcast_error, is_scalar, promote, unbroadcast
 
@@ -99,7 +100,9 @@ def where(condition, a, b) -> Tensor:
     try:
         out = np.where(cond, ad, bd)
     except ValueError:
-        raise broadcast_error("where", np.asarray(ad), np.asarray(bd)) from None
+        raise ShapeError(f"where: condition {cond.shape}, input {np.shape(ad)} and other {np.shape(bd)} "
+                         f"cannot be broadcast together (sizes must be equal or 1 in each dimension, "
+                         f"aligned from the right)") from None
     if a_t is None and b_t is None:
         return Tensor._wrap(out)
     parents = tuple(t for t in (a_t, b_t) if t is not None)
