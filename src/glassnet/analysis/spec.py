@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from .._specfile import read_structured
 from ..errors import GlassnetError
 from .. import nn
 from ..nn.activation import ACTIVATIONS as ACTIVATION_REGISTRY
@@ -59,24 +60,7 @@ _EXACT_NUMBER = re.compile(r"^\s*-?\d+(\.\d+)?(\s*/\s*-?\d+)?\s*$")
 
 
 def _read(path: str):
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read the network spec: {exc.strerror}") from None
-    if path.endswith((".yaml", ".yml")):
-        try:
-            import yaml
-        except ImportError:
-            raise SpecError(f"{path}: reading YAML needs PyYAML (pip install pyyaml); or write the spec as JSON") from None
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise SpecError(f"{path}: not valid YAML: {exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"{path}, line {exc.lineno}: not valid JSON: {exc.msg}") from None
+    return read_structured(path, SpecError, "network spec")
 
 
 def load_spec(path: str):

@@ -29,6 +29,7 @@ import json
 import os
 import re
 
+from .._specfile import read_structured
 from ..errors import GlassnetError
 
 __all__ = ["SummarySpecError", "LAYERS", "model_from_spec", "read_spec", "register", "run"]
@@ -116,25 +117,7 @@ def run(args) -> int:
 
 def read_spec(path: str):
     """The parsed contents of a YAML or JSON spec file."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SummarySpecError(f"{path}: cannot read the architecture spec: {exc}") from None
-    if path.endswith((".yaml", ".yml")):
-        try:
-            import yaml
-        except ImportError:
-            raise SummarySpecError(f"{path}: reading YAML needs PyYAML (pip install pyyaml); or "
-                                   f"write the spec as JSON") from None
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise SummarySpecError(f"{path}: not valid YAML: {exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SummarySpecError(f"{path}, line {exc.lineno}: not valid JSON: {exc.msg}") from None
+    return read_structured(path, SummarySpecError, "architecture spec")
 
 
 def model_from_spec(path: str):
