@@ -1,11 +1,19 @@
 """Tensor: a NumPy array plus the reverse-mode autodiff graph that produced it.
 
 Every differentiable op (see ``glassnet.ops``) computes its output array and hands
-``make_result`` the parents and a ``backward`` closure written right under the
-forward: ``backward(g)`` receives ∂L/∂out and returns ∂L/∂parent for each parent
-(``None`` where a parent needs no gradient). ``Tensor.backward`` walks the graph
-in reverse topological order, iteratively, adding up the gradients of a tensor that
-is used in several places.
+``make_result`` the parents and a ``backward`` rule written right under the forward:
+``backward(F, g, out, *inputs)`` receives ∂L/∂out and returns ∂L/∂input for each parent
+(``None`` where a parent needs no gradient). The rule is written once, against the
+namespace ``F`` (``glassnet.ops._rules``), and runs in one of two worlds:
+
+* **arrays** (``create_graph=False``, the fast first-order path): ``g``, ``out`` and the
+  inputs are plain arrays and ``F`` is NumPy math — no Tensor is made per op;
+* **tensors** (``create_graph=True``): ``g``, ``out`` and the inputs are Tensors and ``F``
+  is glassnet's own ops, so every gradient is itself recorded in the graph and can be
+  differentiated again, to any order.
+
+``run_backward`` walks the graph in reverse topological order, iteratively, adding up the
+gradients of a tensor that is used in several places.
 """
 from __future__ import annotations
 
@@ -35,7 +43,7 @@ _CPU = device("cpu")
 _recorders: list[Callable[["Tensor", tuple, "dict | None"], None]] = []
 
 
-def _freed_backward(g):
+def _freed_backward(F, g, out, *inputs):
     raise GraphError(
         "Trying to backward through the graph a second time (or directly access saved "
         "values after they have already been freed). Saved intermediate values of the "
@@ -229,32 +237,19 @@ class Tensor:
 
         ``gradient`` is ∂L/∂self; it may be left out only when self has one element
         (a loss), in which case it is 1. The graph's saved values are freed afterwards
-        unless ``retain_graph=True``.
+        unless ``retain_graph=True`` (the default when ``create_graph=True``, which records
+        the gradients themselves in the graph so that they can be differentiated again).
+        ``inputs`` limits the leaves (or retained non-leaves) that receive a ``.grad``.
         """
-        if create_graph:
-            raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
-        if not self.requires_grad:
-            raise GraphError("element 0 of tensors does not require grad and does not have a grad_fn")
-        if gradient is None:
-            if self._data.size != 1:
-                raise GraphError(
-                    f"grad can be implicitly created only for scalar outputs; this tensor has shape "
-                    f"{self.shape}: call .sum() or .mean() first, or pass gradient= of that shape")
-            if self._data.dtype.kind == "f" and not np.isfinite(self._data).all():
-                raise NonFiniteError(
-                    f"the loss is {self._data.reshape(-1)[0]}: backward through a non-finite loss would "
-                    f"fill every gradient with NaN. Look for log(0), overflow in exp, a too large "
-                    f"learning rate, or NaN in the inputs.")
-            seed = np.ones_like(self._data)
-            if seed.dtype == object:                 # exact: SymPy's 1, so 1/2 stays 1/2 below
-                seed[...] = _backend._sympy().Integer(1)
-        else:
-            seed = np.array(gradient._data if isinstance(gradient, Tensor) else gradient,
-                            dtype=self._data.dtype)
-            if seed.shape != self.shape:
-                raise GraphError(
-                    f"gradient has shape {seed.shape} but the tensor has shape {self.shape}")
-        run_backward([self], [seed], retain_graph=bool(retain_graph), inputs=inputs)
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            if not inputs:
+                raise GraphError("backward: 'inputs' argument to backward() cannot be empty.")
+        seed = _initial_gradient(self, gradient, "backward", create_graph)
+        if retain_graph is None:
+            retain_graph = create_graph
+        run_backward([self], [seed], retain_graph=bool(retain_graph), inputs=inputs,
+                     create_graph=create_graph)
 
     # Operators, methods and in-place updates are attached at the bottom of this module.
 
@@ -281,15 +276,67 @@ def _graph_nodes(roots: Sequence[Tensor]) -> list[Tensor]:
     return nodes
 
 
-def run_backward(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], retain_graph: bool = False,
-                 inputs: Sequence[Tensor] | None = None) -> None:
-    """Propagate ``seeds`` (∂L/∂root) to every leaf, adding up the paths through shared nodes."""
-    grads: dict[int, np.ndarray] = {}
+def _initial_gradient(root: Tensor, gradient, where: str, create_graph: bool):
+    """∂L/∂root to start from: 1 for a one-element root, else ``gradient`` (checked).
+
+    An array in the first-order path; a Tensor when the graph of the gradients is recorded
+    (``gradient`` may itself require grad then, as in a gradient penalty)."""
+    if not root.requires_grad:
+        raise GraphError("element 0 of tensors does not require grad and does not have a grad_fn")
+    if gradient is None:
+        if root._data.size != 1:
+            raise GraphError(
+                f"grad can be implicitly created only for scalar outputs; this tensor has shape "
+                f"{root.shape}: call .sum() or .mean() first, or pass "
+                f"{'gradient' if where == 'backward' else 'grad_outputs'}= of that shape")
+        if root._data.dtype.kind == "f" and not np.isfinite(root._data).all():
+            raise NonFiniteError(
+                f"the loss is {root._data.reshape(-1)[0]}: backward through a non-finite loss would "
+                f"fill every gradient with NaN. Look for log(0), overflow in exp, a too large "
+                f"learning rate, or NaN in the inputs.")
+        seed = np.ones_like(root._data)
+        if seed.dtype == object:                 # exact: SymPy's 1, so 1/2 stays 1/2 below
+            seed[...] = _backend._sympy().Integer(1)
+        return Tensor._wrap(seed) if create_graph else seed
+    if isinstance(gradient, Tensor):
+        if gradient.shape != root.shape:
+            raise GraphError(f"Mismatch in shape: grad_output[0] has a shape of {gradient.shape} "
+                             f"and output[0] has a shape of {root.shape}.")
+        if create_graph:
+            return gradient if gradient.dtype == root.dtype else gradient.to(root.dtype)
+        return np.asarray(gradient._data, dtype=root._data.dtype)
+    seed = np.array(gradient, dtype=root._data.dtype)
+    if seed.shape != root.shape:
+        raise GraphError(f"Mismatch in shape: grad_output[0] has a shape of {seed.shape} "
+                         f"and output[0] has a shape of {root.shape}.")
+    return Tensor._wrap(seed) if create_graph else seed
+
+
+def run_backward(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool = False,
+                 inputs: Sequence[Tensor] | None = None, create_graph: bool = False,
+                 capture: dict | None = None) -> None:
+    """Propagate ``seeds`` (∂L/∂root) to every leaf, adding up the paths through shared nodes.
+
+    With ``create_graph`` the seeds are Tensors and each rule runs on Tensors (see the module
+    docstring), so the gradients are recorded. With ``capture`` (a dict keyed by ``id`` of the
+    wanted tensors, leaves or not: ``autograd.grad``) the gradients are put there instead of
+    into ``.grad``."""
+    from .ops import _rules
+    grads: dict[int, object] = {}
     handed_out: set[int] = set()    # arrays already stored in some .grad: never store one twice
     only = None if inputs is None else {id(t) for t in inputs}
+    F = _rules.TENSORS if create_graph else _rules.ARRAYS
 
-    def store(t: Tensor, g: np.ndarray) -> None:
+    def store(t: Tensor, g) -> None:
+        if capture is not None:
+            if id(t) in capture:
+                prev = capture[id(t)]
+                capture[id(t)] = g if prev is None else prev + g
+            return
         if only is not None and id(t) not in only:
+            return
+        if create_graph:
+            t.grad = g if t.grad is None else t.grad + g
             return
         if t.grad is None:
             if id(g) in handed_out or not g.flags.owndata:
@@ -305,31 +352,45 @@ def run_backward(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], retain_gr
         else:
             grads[id(r)] = grads[id(r)] + s if id(r) in grads else s
 
-    for node in _graph_nodes(roots):
-        g = grads.pop(id(node), None)
-        if g is None:
-            continue
-        if node._retains_grad:
-            store(node, g)
-        for p, version in zip(node._parents, node._saved_versions):
-            if p._vc[0] != version:
-                raise GraphError(_modified_in_place_message(node, p, version))
-        parent_grads = node._backward(g)
-        if not retain_graph:
-            node._backward = _freed_backward
-        for p, pg in zip(node._parents, parent_grads):
-            if pg is None or not p.requires_grad:
+    prev_mode = _grad_state.enabled
+    _grad_state.enabled = create_graph     # the rules' own ops are recorded only for create_graph
+    try:
+        for node in _graph_nodes(roots):
+            g = grads.pop(id(node), None)
+            if g is None:
                 continue
-            if type(pg) is not np.ndarray:     # a bare scalar from 0-d operands (see make_result)
-                pg = np.asarray(pg, dtype=p._data.dtype)
-            elif pg.dtype != p._data.dtype:
-                pg = pg.astype(p._data.dtype)
-            if p._backward is None:
-                store(p, pg)
+            if node._retains_grad or capture is not None:
+                store(node, g)
+            parents = node._parents
+            for p, version in zip(parents, node._saved_versions):
+                if p._vc[0] != version:
+                    raise GraphError(_modified_in_place_message(node, p, version))
+            if create_graph:
+                parent_grads = node._backward(F, g, node, *parents)
             else:
-                key = id(p)
-                prev = grads.get(key)
-                grads[key] = pg if prev is None else prev + pg
+                parent_grads = node._backward(F, g, node._data, *[p._data for p in parents])
+            if not retain_graph:
+                node._backward = _freed_backward
+            for p, pg in zip(parents, parent_grads):
+                if pg is None or not p.requires_grad:
+                    continue
+                if create_graph:
+                    if type(pg) is not Tensor:       # a constant the rule built (zeros)
+                        pg = Tensor._wrap(np.asarray(pg, dtype=p._data.dtype))
+                    elif pg._data.dtype != p._data.dtype:
+                        pg = pg.to(p._data.dtype)
+                elif type(pg) is not np.ndarray:     # a bare scalar from 0-d operands (see make_result)
+                    pg = np.asarray(pg, dtype=p._data.dtype)
+                elif pg.dtype != p._data.dtype:
+                    pg = pg.astype(p._data.dtype)
+                if p._backward is None:
+                    store(p, pg)
+                else:
+                    key = id(p)
+                    prev = grads.get(key)
+                    grads[key] = pg if prev is None else prev + pg
+    finally:
+        _grad_state.enabled = prev_mode
 
 
 def _modified_in_place_message(node: Tensor, parent: Tensor, version: int) -> str:

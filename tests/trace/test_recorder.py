@@ -209,7 +209,7 @@ def test_attrs_come_from_the_op_not_from_its_local_variable_names():
 
     def scaled(u, factor):
         k = factor
-        return make_result(u._data * k, (u,), lambda g: (g * k,), "mul", {"scalar": k})
+        return make_result(u._data * k, (u,), lambda F, g, out, x: (g * k,), "mul", {"scalar": k})
 
     u = gn.tensor([1.0, 2.0])
     u.name = "u"

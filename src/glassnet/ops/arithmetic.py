@@ -1,4 +1,4 @@
-"""+ − × ÷ ** @ and negation, with NumPy broadcasting undone in the backward."""
+"""+ − × ÷ ** @ and negation, with NumPy broadcasting undone in the backward (``F.sum_to``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,15 @@ import numpy as np
 from .. import _backend
 from ..errors import ShapeError
 from ..tensor import Tensor, _recorders, make_result
-from ._util import as_tensor, broadcast_error, is_scalar, promote, unbroadcast
+from ._util import as_tensor, broadcast_error, is_scalar, promote
+
+
+def _pass_through(F, g, out, x):
+    return (g,)
+
+
+def _negate(F, g, out, x):
+    return (-g,)
 
 
 def add(a, b) -> Tensor:
@@ -14,7 +22,7 @@ def add(a, b) -> Tensor:
     if not isinstance(a, Tensor):
         a, b = b, a                     # addition commutes
     if is_scalar(b):                    # the trace is told the number: {"scalar": b}
-        return make_result(a._data + b, (a,), lambda g: (g,), "add", {"scalar": b} if _recorders else None)
+        return make_result(a._data + b, (a,), _pass_through, "add", {"scalar": b} if _recorders else None)
     b = as_tensor(b)
     ad, bd = a._data, b._data
     if ad.dtype != bd.dtype:
@@ -25,18 +33,18 @@ def add(a, b) -> Tensor:
         raise broadcast_error("add", ad, bd) from None
     sa, sb = ad.shape, bd.shape
 
-    def backward(g):
-        return (unbroadcast(g, sa) if a.requires_grad else None,
-                unbroadcast(g, sb) if b.requires_grad else None)
+    def backward(F, g, out, x, y):
+        return (F.sum_to(g, sa) if a.requires_grad else None,
+                F.sum_to(g, sb) if b.requires_grad else None)
     return make_result(out, (a, b), backward, "add")
 
 
 def sub(a, b) -> Tensor:
     """a − b;  ∂/∂a = 1, ∂/∂b = −1."""
     if is_scalar(b):
-        return make_result(a._data - b, (a,), lambda g: (g,), "sub", {"scalar": b} if _recorders else None)
+        return make_result(a._data - b, (a,), _pass_through, "sub", {"scalar": b} if _recorders else None)
     if is_scalar(a):
-        return make_result(a - b._data, (b,), lambda g: (-g,), "sub",
+        return make_result(a - b._data, (b,), _negate, "sub",
                            {"scalar": a, "scalar_first": True} if _recorders else None)
     a, b = as_tensor(a), as_tensor(b)
     ad, bd = a._data, b._data
@@ -48,9 +56,9 @@ def sub(a, b) -> Tensor:
         raise broadcast_error("sub", ad, bd) from None
     sa, sb = ad.shape, bd.shape
 
-    def backward(g):
-        return (unbroadcast(g, sa) if a.requires_grad else None,
-                -unbroadcast(g, sb) if b.requires_grad else None)
+    def backward(F, g, out, x, y):
+        return (F.sum_to(g, sa) if a.requires_grad else None,
+                -F.sum_to(g, sb) if b.requires_grad else None)
     return make_result(out, (a, b), backward, "sub")
 
 
@@ -59,7 +67,7 @@ def mul(a, b) -> Tensor:
     if not isinstance(a, Tensor):
         a, b = b, a
     if is_scalar(b):
-        return make_result(a._data * b, (a,), lambda g: (g * b,), "mul", {"scalar": b} if _recorders else None)
+        return make_result(a._data * b, (a,), lambda F, g, out, x: (g * b,), "mul", {"scalar": b} if _recorders else None)
     b = as_tensor(b)
     ad, bd = a._data, b._data
     if ad.dtype != bd.dtype:
@@ -69,20 +77,20 @@ def mul(a, b) -> Tensor:
     except ValueError:
         raise broadcast_error("mul", ad, bd) from None
 
-    def backward(g):
-        return (unbroadcast(g * bd, ad.shape) if a.requires_grad else None,
-                unbroadcast(g * ad, bd.shape) if b.requires_grad else None)
+    def backward(F, g, out, x, y):
+        return (F.sum_to(g * y, ad.shape) if a.requires_grad else None,
+                F.sum_to(g * x, bd.shape) if b.requires_grad else None)
     return make_result(out, (a, b), backward, "mul")
 
 
 def div(a, b) -> Tensor:
     """a / b;  ∂/∂a = 1/b, ∂/∂b = −a/b²."""
     if is_scalar(b):
-        return make_result(a._data / b, (a,), lambda g: (g / b,), "div", {"scalar": b} if _recorders else None)
+        return make_result(a._data / b, (a,), lambda F, g, out, x: (g / b,), "div", {"scalar": b} if _recorders else None)
     if is_scalar(a):
         bd = b._data
         out = a / bd
-        return make_result(out, (b,), lambda g: (-g * out / bd,), "div",
+        return make_result(out, (b,), lambda F, g, out, y: (-g * out / y,), "div",
                            {"scalar": a, "scalar_first": True} if _recorders else None)
     a, b = as_tensor(a), as_tensor(b)
     ad, bd = a._data, b._data
@@ -93,15 +101,15 @@ def div(a, b) -> Tensor:
     except ValueError:
         raise broadcast_error("div", ad, bd) from None
 
-    def backward(g):
-        return (unbroadcast(g / bd, ad.shape) if a.requires_grad else None,
-                unbroadcast(-g * out / bd, bd.shape) if b.requires_grad else None)
+    def backward(F, g, out, x, y):
+        return (F.sum_to(g / y, ad.shape) if a.requires_grad else None,
+                F.sum_to(-g * out / y, bd.shape) if b.requires_grad else None)
     return make_result(out, (a, b), backward, "div")
 
 
 def neg(a: Tensor) -> Tensor:
     """−a."""
-    return make_result(-a._data, (a,), lambda g: (-g,), "neg")
+    return make_result(-a._data, (a,), _negate, "neg")
 
 
 def pow(a, b) -> Tensor:
@@ -110,22 +118,22 @@ def pow(a, b) -> Tensor:
         ad = a._data
         out = ad ** b
 
-        def backward_base(g):
+        def backward_base(F, g, out, x):
             if b == 0:
-                return (np.zeros_like(g),)
-            return (g * b * ad ** (b - 1),)
+                return (F.zeros_like(g),)
+            return (g * b * x ** (b - 1),)
         return make_result(out, (a,), backward_base, "pow", {"scalar": b} if _recorders else None)
     if is_scalar(a):
         bd = b._data
         out = a ** bd
 
-        def backward_exponent(g):
-            # ∂/∂b = a^b · log a, taken as 0 where a = 0 and b ≥ 0 (torch's convention)
+        def backward_exponent(F, g, out, y):
+            # ∂/∂b = a^b · log a (a constant), taken as 0 where a = 0 and b ≥ 0 (torch's convention)
             if bd.dtype == object:
                 return (g * out * _backend.log(np.asarray(a, dtype=object)),)
             with np.errstate(divide="ignore", invalid="ignore"):
                 grad = g * out * np.log(np.asarray(a, dtype=bd.dtype))
-            return (np.where(bd >= 0, 0, grad) if a == 0 else grad,)
+            return (F.where(bd >= 0, 0, grad) if a == 0 else grad,)
         return make_result(out, (b,), backward_exponent, "pow",
                            {"scalar": a, "scalar_first": True} if _recorders else None)
     a, b = as_tensor(a), as_tensor(b)
@@ -138,22 +146,21 @@ def pow(a, b) -> Tensor:
     except ValueError:
         raise broadcast_error("pow", ad, bd) from None
 
-    def backward(g):
+    def backward(F, g, out, x, y):
         exact = ad.dtype == object
         ga = gb = None
-        if a.requires_grad:
-            # ∂/∂a = b·a^(b−1), taken as 0 where b = 0 (so 0^0 gives 0, not 0·∞)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                da = bd * ad ** (bd - 1)
-            ga = unbroadcast(g * (da if exact else np.where(bd == 0, 0, da)), ad.shape)
-        if b.requires_grad:
-            # ∂/∂b = a^b · log a: NaN for a < 0 as in torch, 0 where a = 0 and b ≥ 0
-            if exact:
-                db = out * _backend.log(ad)
-            else:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    db = np.where((ad == 0) & (bd >= 0), 0, out * np.log(ad))
-            gb = unbroadcast(g * db, bd.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if a.requires_grad:
+                # ∂/∂a = b·a^(b−1), taken as 0 where b = 0 (so 0^0 gives 0, not 0·∞)
+                da = y * x ** (y - 1)
+                ga = F.sum_to(g * (da if exact else F.where(bd == 0, 0, da)), ad.shape)
+            if b.requires_grad:
+                # ∂/∂b = a^b · log a: NaN for a < 0 as in torch, 0 where a = 0 and b ≥ 0
+                if exact:
+                    db = out * F.log(x)
+                else:
+                    db = F.where((ad == 0) & (bd >= 0), 0, out * F.log(x))
+                gb = F.sum_to(g * db, bd.shape)
         return ga, gb
     return make_result(out, (a, b), backward, "pow")
 
@@ -181,21 +188,24 @@ def matmul(a, b) -> Tensor:
         raise broadcast_error("matmul (batch dimensions)", ad[..., 0, 0] if ad.ndim > 2 else ad,
                               bd[..., 0, 0] if bd.ndim > 2 else bd) from None
 
-    def backward(g):
-        a2 = ad if ad.ndim > 1 else ad[None, :]            # (k,) → (1, k)
-        b2 = bd if bd.ndim > 1 else bd[:, None]            # (k,) → (k, 1)
+    a2_shape = ad.shape if ad.ndim > 1 else (1,) + ad.shape      # (k,) → (1, k)
+    b2_shape = bd.shape if bd.ndim > 1 else bd.shape + (1,)      # (k,) → (k, 1)
+
+    def backward(F, g, out, x, y):
+        x2 = F.reshape(x, a2_shape) if ad.ndim == 1 else x
+        y2 = F.reshape(y, b2_shape) if bd.ndim == 1 else y
         if ad.ndim == 1 and bd.ndim == 1:
-            g2 = np.reshape(g, (1, 1))                     # () → (1, 1)
+            g2 = F.reshape(g, (1, 1))                      # () → (1, 1)
         elif ad.ndim == 1:
-            g2 = g[..., None, :]                           # (…, n) → (…, 1, n)
+            g2 = F.reshape(g, g.shape[:-1] + (1, g.shape[-1]))   # (…, n) → (…, 1, n)
         elif bd.ndim == 1:
-            g2 = g[..., None]                              # (…, m) → (…, m, 1)
+            g2 = F.reshape(g, g.shape + (1,))              # (…, m) → (…, m, 1)
         else:
             g2 = g
         ga = gb = None
         if a.requires_grad:
-            ga = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(ad.shape)
+            ga = F.reshape(F.sum_to(g2 @ F.swapaxes(y2, -1, -2), a2_shape), ad.shape)
         if b.requires_grad:
-            gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(bd.shape)
+            gb = F.reshape(F.sum_to(F.swapaxes(x2, -1, -2) @ g2, b2_shape), bd.shape)
         return ga, gb
     return make_result(out, (a, b), backward, "matmul")

@@ -5,6 +5,13 @@
 It is fused (not composed from primitives) because speed demands it: the forward
 gathers every receptive field into one column matrix (im2col) and does a single GEMM;
 the backward is two GEMMs plus a col2im that adds the overlapping windows back.
+Those two are ops of their own, so that gradients of gradients exist:
+
+    ∂L/∂x = conv_input_grad(g, W)   (Wᵀ ⋆ g, a transposed convolution)
+    ∂L/∂W = conv_weight_grad(x, g)  (x ⋆ g, a correlation)
+
+Both are bilinear, and their derivatives are the convolution and each other again, so the
+three are closed under differentiation (see their docstrings).
 
 Layout: the columns are (groups, C/g · k, P · N) — channel·kernel rows, position·batch
 columns, gathered from a batch-last copy (C, *S, N) of the padded input — so the GEMM's
@@ -25,6 +32,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..errors import ShapeError
 from ..tensor import Tensor, make_result
+from . import _rules, reduction
 
 __all__ = ["conv1d", "conv2d"]
 
@@ -135,6 +143,43 @@ _scratch = _Scratch()
 
 # ---------------------------------------------------------------- the op
 
+class _Geometry:
+    """Everything about one convolution except its values: the shapes, stride, padding,
+    dilation and groups. The convolution and its two gradient ops share one, so that the
+    gradient ops' own gradients (convolutions again) have the same geometry."""
+
+    def __init__(self, nd: int, x_shape: tuple, w_shape: tuple, stride: tuple, lo: tuple,
+                 hi: tuple, dilation: tuple, groups: int) -> None:
+        self.nd, self.x_shape, self.w_shape = nd, tuple(x_shape), tuple(w_shape)
+        self.stride, self.lo, self.hi, self.dilation, self.groups = stride, lo, hi, dilation, groups
+        self.unbatched = len(x_shape) == nd + 1
+        xb = (1,) + self.x_shape if self.unbatched else self.x_shape      # (N, C, *S)
+        self.N, self.C, self.S = xb[0], xb[1], xb[2:]
+        self.O, self.Cg, self.K = w_shape[0], w_shape[1], tuple(w_shape[2:])
+        self.padded = tuple(n + a + b for n, a, b in zip(self.S, lo, hi))
+        extent = tuple(d * (k - 1) + 1 for d, k in zip(dilation, self.K))
+        self.out = tuple((p - e) // s + 1 for p, e, s in zip(self.padded, extent, stride))
+        self.P, self.KK = math.prod(self.out), math.prod(self.K)
+        self.spatial_axes = tuple(range(2, 2 + nd))
+        self.to_batch_last = (1,) + self.spatial_axes + (0,)              # (N, C, *S) → (C, *S, N)
+        self.to_batch_first = (nd + 1, 0) + tuple(range(1, nd + 1))       # (C, *S, N) → (N, C, *S)
+
+    def batched(self, a: np.ndarray) -> np.ndarray:
+        """(C, *S) → (1, C, *S) for an unbatched convolution; ``unbatch`` undoes it."""
+        return a[None] if self.unbatched else a
+
+    def unbatch(self, a: np.ndarray) -> np.ndarray:
+        return a[0] if self.unbatched else a
+
+
+class _Columns:
+    """The im2col columns of a convolution's input, kept from the forward for ∂L/∂W."""
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+
 def _conv(op: str, nd: int, x: Tensor, weight: Tensor, bias: Tensor | None,
           stride, padding, dilation, groups: int) -> Tensor:
     layout = "(C, L) / (N, C, L)" if nd == 1 else "(C, H, W) / (N, C, H, W)"
@@ -201,85 +246,171 @@ def _conv(op: str, nd: int, x: Tensor, weight: Tensor, bias: Tensor | None,
         raise ShapeError(f"{op}: kernel of size {tuple(K)} (dilated extent {extent}) is larger "
                          f"than the padded input of size {padded} (input {tuple(xd.shape)}, padding "
                          f"{lo if lo == hi else (lo, hi)}, dilation {dilation})")
-    out = tuple((p - e) // s + 1 for p, e, s in zip(padded, extent, stride))
-    P, KK = math.prod(out), math.prod(K)
+    geo = _Geometry(nd, xd.shape, wd.shape, stride, lo, hi, dilation, groups)
+    return _conv_op(x, weight, bias, geo, op)
 
+
+# ---------------------------------------------------------------- the three GEMMs, on arrays
+
+def _im2col(xd: np.ndarray, geo: _Geometry) -> np.ndarray:
+    """The columns (g, C/g·KK, P·N) of x: every receptive field, one column per position·sample."""
+    C, N, lo, hi, S = geo.C, geo.N, geo.lo, geo.hi, geo.S
     # Batch-last layout (C, *S_pad, N): a window row (ow positions × N samples) is one long
     # contiguous run, so the im2col copy and the col2im adds move long runs instead of rows
     # of ow elements (≈ 3–5× faster than working in (N, C, *S) for LeNet-sized layers).
-    # The output is handed on in this layout too: an (N, O, *out) view of the GEMM's
-    # (O, *out, N) result, no transposing copy. Element-wise ops and pooling keep the layout
-    # (NumPy allocates their results in the memory order of their inputs), so the next
-    # convolution finds its input batch-last already and the backward's gradients arrive
-    # batch-last: the transposes between layers disappear.
-    spatial_axes = tuple(range(2, 2 + nd))
-    to_batch_last = (1,) + spatial_axes + (0,)                      # (N, C, *S) → (C, *S, N)
-    to_batch_first = (nd + 1, 0) + tuple(range(1, nd + 1))          # (C, *S, N) → (N, C, *S)
-    xt = xb.transpose(to_batch_last)
+    xt = geo.batched(xd).transpose(geo.to_batch_last)
     if not any(lo) and not any(hi) and xt.flags.c_contiguous:
         xp = xt                                     # batch-last already (a conv or pool output)
     else:
         # (C, *S_pad, N), zero padded. Keyed by the padding, a recycled one has only ever had
         # this same interior written: its border is still zero
-        xp = _scratch.take(("xp", lo, hi), (C,) + padded + (N,), xb.dtype, new_zeroed=True)
+        xp = _scratch.take(("xp", lo, hi), (C,) + geo.padded + (N,), xd.dtype, new_zeroed=True)
         xp[(slice(None),) + tuple(slice(a, a + n) for a, n in zip(lo, S))] = xt
     sC, *sS, sN = xp.strides
     windows = as_strided(                                           # (g, C/g, *K, *out, N) view
-        xp, (groups, Cg) + tuple(K) + out + (N,),
-        (Cg * sC, sC) + tuple(d * t for d, t in zip(dilation, sS))
-        + tuple(s * t for s, t in zip(stride, sS)) + (sN,), writeable=False)
-    cols = _scratch.take(("cols",), (groups, Cg * KK, P * N), xb.dtype)
+        xp, (geo.groups, geo.Cg) + geo.K + geo.out + (N,),
+        (geo.Cg * sC, sC) + tuple(d * t for d, t in zip(geo.dilation, sS))
+        + tuple(s * t for s, t in zip(geo.stride, sS)) + (sN,), writeable=False)
+    cols = _scratch.take(("cols",), (geo.groups, geo.Cg * geo.KK, geo.P * N), xd.dtype)
     cols.reshape(windows.shape)[...] = windows                      # im2col: the one big copy
-    wmat = wd.reshape(groups, O // groups, Cg * KK)                 # (g, O/g, C/g·KK)
+    return cols
+
+
+def _correlate(xd: np.ndarray, wd: np.ndarray, geo: _Geometry, bias: np.ndarray | None = None):
+    """y = W ⋆ x (+ b) as an (N, O, *out) view of the GEMM's batch-last result, and the columns.
+
+    The output is handed on in the batch-last layout: an (N, O, *out) view of the GEMM's
+    (O, *out, N) result, no transposing copy. Element-wise ops and pooling keep the layout
+    (NumPy allocates their results in the memory order of their inputs), so the next
+    convolution finds its input batch-last already and the backward's gradients arrive
+    batch-last: the transposes between layers disappear."""
+    cols = _im2col(xd, geo)
+    wmat = wd.reshape(geo.groups, geo.O // geo.groups, geo.Cg * geo.KK)   # (g, O/g, C/g·KK)
     y = np.matmul(wmat, cols)                                       # one GEMM per group
     if bias is not None:
-        y2 = y.reshape(O, P * N)                                    # (g, O/g, P·N) → (O, P·N)
-        y2 += bias._data.reshape(O, 1)                              # y is ours: add in place
-    res = y.reshape((O,) + out + (N,)).transpose(to_batch_first)    # (N, O, *out) view
-    if unbatched:
-        res = res[0]
+        y2 = y.reshape(geo.O, geo.P * geo.N)                        # (g, O/g, P·N) → (O, P·N)
+        y2 += bias.reshape(geo.O, 1)                                # y is ours: add in place
+    res = y.reshape((geo.O,) + geo.out + (geo.N,)).transpose(geo.to_batch_first)  # (N, O, *out)
+    return geo.unbatch(res), cols
+
+
+def _conv_arrays(xd: np.ndarray, wd: np.ndarray, geo: _Geometry) -> np.ndarray:
+    return _correlate(xd, wd, geo)[0]
+
+
+def _grad_rows(g: np.ndarray, geo: _Geometry) -> np.ndarray:
+    """∂L/∂y (N, O, *out) → (g, O/g, P·N), the column order of the columns; no copy when the
+    gradient is batch-last in memory (from a following element-wise op, pool or conv, or
+    ``_batch_last_arrays``)."""
+    gt = np.ascontiguousarray(geo.batched(g).transpose(geo.to_batch_last))
+    return gt.reshape(geo.groups, geo.O // geo.groups, geo.P * geo.N)
+
+
+def _batch_last_arrays(g: np.ndarray, geo: _Geometry) -> np.ndarray:
+    """The same values as ``g``, batch-last in memory: the one transposing copy that the
+    backward's GEMMs then share (none when g is batch-last already)."""
+    gt = np.ascontiguousarray(geo.batched(g).transpose(geo.to_batch_last))
+    return geo.unbatch(gt.transpose(geo.to_batch_first))
+
+
+def _bias_grad_arrays(g: np.ndarray, geo: _Geometry) -> np.ndarray:
+    gyb = geo.batched(g)
+    gt = gyb.transpose(geo.to_batch_last)
+    if gt.flags.c_contiguous:                                       # (O, P·N) rows: pairwise sums
+        return gt.reshape(geo.O, geo.P * geo.N).sum(axis=1)
+    return gyb.sum(axis=(0,) + geo.spatial_axes)
+
+
+def _weight_grad_arrays(x, g: np.ndarray, geo: _Geometry) -> np.ndarray:
+    """∂L/∂W = gy · colsᵀ : (g, O/g, P·N) @ (g, P·N, C/g·KK) → the weight's shape. ``x`` is the
+    input, or the forward's columns of it (``_Columns``)."""
+    cols = x.array if isinstance(x, _Columns) else _im2col(x, geo)
+    return np.matmul(_grad_rows(g, geo), cols.transpose(0, 2, 1)).reshape(geo.w_shape)
+
+
+def _input_grad_arrays(g: np.ndarray, wd: np.ndarray, geo: _Geometry) -> np.ndarray:
+    """∂L/∂x = col2im(Wᵀ · gy): the transposed convolution of g with W, as an (N, C, *S) view
+    of a batch-last array."""
+    C, K, out = geo.C, geo.K, geo.out
+    gy = _grad_rows(g, geo)
+    wmat = wd.reshape(geo.groups, geo.O // geo.groups, geo.Cg * geo.KK)
+    # ∂L/∂cols = Wᵀ · gy : (g, C/g·KK, P·N) → (C, *K, *out, N)
+    # (the name gbuf keeps the scratch view, and so its buffer, ours until we return)
+    gbuf = _scratch.take(("gcols",), (geo.groups, geo.Cg * geo.KK, geo.P * geo.N), gy.dtype)
+    np.matmul(wmat.transpose(0, 2, 1), gy, out=gbuf)
+    gcols = gbuf.reshape((C,) + K + out + (geo.N,))
+    # col2im: each kernel offset adds its slice back (windows overlap, so +=)
+    gxp = np.zeros((C,) + geo.padded + (geo.N,), dtype=gcols.dtype)    # (C, *S_pad, N)
+    for offset in np.ndindex(*K):
+        gxp[(slice(None),) + window_slices(offset, geo.dilation, geo.stride, out)] += \
+            gcols[(slice(None),) + offset]
+    inner = gxp[(slice(None),) + tuple(slice(a, a + n) for a, n in zip(geo.lo, geo.S))]
+    return geo.unbatch(inner.transpose(geo.to_batch_first))        # (N, C, *S) view, batch-last
+
+
+# ---------------------------------------------------------------- the ops
+
+def _conv_op(x: Tensor, weight: Tensor, bias: Tensor | None, geo: _Geometry, op: str) -> Tensor:
+    """y = W ⋆ x + b;  ∂L/∂x = conv_input_grad(g, W), ∂L/∂W = conv_weight_grad(x, g),
+    ∂L/∂b = Σ g over the batch and the positions."""
+    res, cols = _correlate(x._data, weight._data, geo, None if bias is None else bias._data)
     parents = (x, weight) if bias is None else (x, weight, bias)
-    padded_shape = xp.shape
     # what backward will need, decided now (as torch records it with the graph): the columns
     # are kept only for ∂L/∂W
     need_x, need_w = x.requires_grad, weight.requires_grad
     need_b = bias is not None and bias.requires_grad
-    del xp, xt, windows
-    if not need_w:
-        cols = None
+    saved = _Columns(cols) if need_w else None
+    del cols
 
-    def backward(g):
-        gb = gw = gx = None
-        gyb = g[None] if unbatched else g                           # (N, O, *out)
-        if not (need_w or need_x):
-            if need_b:
-                gb = gyb.sum(axis=(0,) + spatial_axes)
-            return (gx, gw) if bias is None else (gx, gw, gb)
-        # (N, O, *out) → (O, *out, N) → (g, O/g, P·N), the column order of cols; no copy when
-        # the gradient arrives batch-last (from a following element-wise op, pool or conv)
-        gy = np.ascontiguousarray(gyb.transpose(to_batch_last)).reshape(groups, O // groups, P * N)
-        if need_b:
-            gb = gy.reshape(O, P * N).sum(axis=1)                   # contiguous: pairwise sum
-        if need_w:
-            # ∂L/∂W = gy · colsᵀ : (g, O/g, P·N) @ (g, P·N, C/g·KK) → weight's shape
-            gw = np.matmul(gy, cols.transpose(0, 2, 1)).reshape(wd.shape)
-        if need_x:
-            # ∂L/∂cols = Wᵀ · gy : (g, C/g·KK, P·N) → (C, *K, *out, N)
-            # (the name gbuf keeps the scratch view, and so its buffer, ours until we return)
-            gbuf = _scratch.take(("gcols",), (groups, Cg * KK, P * N), gy.dtype)
-            np.matmul(wmat.transpose(0, 2, 1), gy, out=gbuf)
-            gcols = gbuf.reshape((C,) + tuple(K) + out + (N,))
-            # col2im: each kernel offset adds its slice back (windows overlap, so +=)
-            gxp = np.zeros(padded_shape, dtype=gcols.dtype)         # (C, *S_pad, N)
-            for offset in np.ndindex(*K):
-                gxp[(slice(None),) + window_slices(offset, dilation, stride, out)] += \
-                    gcols[(slice(None),) + offset]
-            inner = gxp[(slice(None),) + tuple(slice(a, a + n) for a, n in zip(lo, S))]
-            gx = inner.transpose(to_batch_first)                    # (N, C, *S) view, batch-last
-            if unbatched:
-                gx = gx[0]
-        return (gx, gw) if bias is None else (gx, gw, gb)
+    def backward(F, g, out, x, w, *b):
+        if need_x or need_w:
+            g = F.conv_batch_last(g, geo)          # arrays: one transposing copy for both GEMMs
+        gx = F.conv_input_grad(g, w, geo) if need_x else None
+        # on arrays, the forward's columns of x (no second im2col); on Tensors, x itself
+        gw = F.conv_weight_grad(F.keep(saved, lambda: x), g, geo) if need_w else None
+        if bias is None:
+            return gx, gw
+        return gx, gw, F.conv_bias_grad(g, geo) if need_b else None
     return make_result(res, parents, backward, op)
+
+
+def conv_input_grad(g: Tensor, weight: Tensor, geo: _Geometry) -> Tensor:
+    """∂L/∂x of a convolution: the transposed convolution Wᵀ ⋆ g. It is bilinear, and for an
+    x-shaped h,  ⟨h, input_grad(g, W)⟩ = ⟨conv(h, W), g⟩ = ⟨weight_grad(h, g), W⟩,  so
+    ∂/∂g = conv(h, W)  and  ∂/∂W = conv_weight_grad(h, g)."""
+    need_g, need_w = g.requires_grad, weight.requires_grad
+
+    def backward(F, h, out, g, w):
+        return (F.conv(h, w, geo) if need_g else None,
+                F.conv_weight_grad(h, g, geo) if need_w else None)
+    return make_result(_input_grad_arrays(g._data, weight._data, geo), (g, weight), backward,
+                       "conv_input_grad")
+
+
+def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geometry) -> Tensor:
+    """∂L/∂W of a convolution: the correlation x ⋆ g. It is bilinear, and for a W-shaped H,
+    ⟨H, weight_grad(x, g)⟩ = ⟨conv(x, H), g⟩ = ⟨x, input_grad(g, H)⟩,  so
+    ∂/∂x = conv_input_grad(g, H)  and  ∂/∂g = conv(x, H)."""
+    need_x, need_g = x.requires_grad, g.requires_grad
+
+    def backward(F, h, out, x, g):
+        return (F.conv_input_grad(g, h, geo) if need_x else None,
+                F.conv(x, h, geo) if need_g else None)
+    return make_result(_weight_grad_arrays(x._data, g._data, geo), (x, g), backward,
+                       "conv_weight_grad")
+
+
+def _conv_bias_grad(g: Tensor, geo: _Geometry) -> Tensor:
+    """∂L/∂b = Σ g over the batch and the positions."""
+    return reduction.sum(g, dim=tuple(range(1, geo.nd + 1)) if geo.unbatched else (0,) + geo.spatial_axes)
+
+
+_rules.define("conv", _conv_arrays, lambda x, w, geo: _conv_op(x, w, None, geo, f"conv{geo.nd}d"))
+_rules.define("conv_input_grad", _input_grad_arrays, conv_input_grad)
+_rules.define("conv_weight_grad", _weight_grad_arrays, conv_weight_grad)
+_rules.define("conv_bias_grad", _bias_grad_arrays, _conv_bias_grad)
+# memory order is the arrays' business: on Tensors the values are all that count
+_rules.define("conv_batch_last", _batch_last_arrays, lambda g, geo: g)
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,

@@ -20,4 +20,5 @@ def dropout(a: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         keep = _backend.generator().random(ad.shape, dtype=ad.dtype if ad.dtype.kind == "f" and
                                            ad.dtype.itemsize >= 4 else np.float64) >= p
         mask = keep.astype(ad.dtype) / ad.dtype.type(1 - p)
-    return make_result(ad * mask, (a,), lambda g: (g * mask,), "dropout")
+    # The mask is a constant of the forward: the rule is linear in g, whatever the order.
+    return make_result(ad * mask, (a,), lambda F, g, out, x: (g * mask,), "dropout")

@@ -6,13 +6,14 @@ import numpy as np
 from .. import _backend
 from ..errors import ShapeError
 from ..tensor import Tensor, _recorders, make_result
-from ._util import as_tensor, broadcast_error, is_scalar, promote, unbroadcast
+from . import _rules
+from ._util import as_tensor, broadcast_error, is_scalar, promote
 
 
 def exp(a: Tensor) -> Tensor:
     """e^a;  d/da = e^a."""
     out = _backend.exp(a._data)
-    return make_result(out, (a,), lambda g: (g * out,), "exp")
+    return make_result(out, (a,), lambda F, g, out, x: (g * out,), "exp")
 
 
 def log(a: Tensor) -> Tensor:
@@ -20,39 +21,39 @@ def log(a: Tensor) -> Tensor:
     ad = a._data
     with np.errstate(divide="ignore", invalid="ignore"):   # log 0 = −inf, as in torch
         out = _backend.log(ad)
-    return make_result(out, (a,), lambda g: (g / ad,), "log")
+    return make_result(out, (a,), lambda F, g, out, x: (g / x,), "log")
 
 
 def sqrt(a: Tensor) -> Tensor:
     """√a;  d/da = 1/(2√a)."""
     with np.errstate(invalid="ignore"):
         out = _backend.sqrt(a._data)
-    return make_result(out, (a,), lambda g: (g / (2 * out),), "sqrt")
+    return make_result(out, (a,), lambda F, g, out, x: (g / (2 * out),), "sqrt")
 
 
 def abs(a: Tensor) -> Tensor:
     """|a|;  d/da = sign(a) (0 at 0, as in torch)."""
     ad = a._data
-    return make_result(np.abs(ad), (a,), lambda g: (g * np.sign(ad),), "abs")
+    return make_result(np.abs(ad), (a,), lambda F, g, out, x: (g * F.sign(x),), "abs")
 
 
 def tanh(a: Tensor) -> Tensor:
     """tanh a;  d/da = 1 − tanh² a."""
     out = _backend.tanh(a._data)
-    return make_result(out, (a,), lambda g: (g * (1 - out * out),), "tanh")
+    return make_result(out, (a,), lambda F, g, out, x: (g * (1 - out * out),), "tanh")
 
 
 def sigmoid(a: Tensor) -> Tensor:
     """σ(a) = 1/(1 + e^(−a));  d/da = σ(a)(1 − σ(a)). Stable for |a| ≥ 1000."""
     out = _backend.sigmoid(a._data)
-    return make_result(out, (a,), lambda g: (g * out * (1 - out),), "sigmoid")
+    return make_result(out, (a,), lambda F, g, out, x: (g * out * (1 - out),), "sigmoid")
 
 
 def relu(a: Tensor) -> Tensor:
     """max(a, 0);  d/da = 1 if a > 0 else 0 (0 at a = 0, as in torch)."""
     ad = a._data
     out = np.maximum(ad, 0) if ad.dtype != object else np.where(ad > 0, ad, 0)
-    return make_result(out, (a,), lambda g: (g * (ad > 0),), "relu")
+    return make_result(out, (a,), lambda F, g, out, x: (g * (ad > 0),), "relu")
 
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -61,7 +62,7 @@ def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
     slope = _constant(negative_slope, ad)            # exact mode: 0.01 as 1/100
     positive = ad > 0
     out = np.where(positive, ad, ad * slope)
-    return make_result(out, (a,), lambda g: (np.where(positive, g, g * slope),), "leaky_relu",
+    return make_result(out, (a,), lambda F, g, out, x: (F.where(positive, g, g * slope),), "leaky_relu",
                        {"negative_slope": slope} if _recorders else None)
 
 
@@ -69,7 +70,7 @@ def step(a: Tensor) -> Tensor:
     """Hard threshold: 1 if a ≥ 0 else 0;  d/da = 0 everywhere it exists (the seeds' σ)."""
     ad = a._data
     out = (ad >= 0).astype(ad.dtype)
-    return make_result(out, (a,), lambda g: (np.zeros_like(g),), "step")
+    return make_result(out, (a,), lambda F, g, out, x: (F.zeros_like(g),), "step")
 
 
 def clamp(a: Tensor, min=None, max=None) -> Tensor:
@@ -83,7 +84,7 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:
         inside &= ad >= min
     if max is not None:
         inside &= ad <= max
-    return make_result(out, (a,), lambda g: (g * inside,), "clamp",
+    return make_result(out, (a,), lambda F, g, out, x: (g * inside,), "clamp",
                        {"min": min, "max": max} if _recorders else None)
 
 
@@ -107,12 +108,12 @@ def where(condition, a, b) -> Tensor:
         return Tensor._wrap(out)
     parents = tuple(t for t in (a_t, b_t) if t is not None)
 
-    def backward(g):
+    def backward(F, g, out, *inputs):
         grads = []
         if a_t is not None:
-            grads.append(unbroadcast(np.where(cond, g, 0), a_t._data.shape))
+            grads.append(F.sum_to(F.where(cond, g, 0), a_t._data.shape))
         if b_t is not None:
-            grads.append(unbroadcast(np.where(cond, 0, g), b_t._data.shape))
+            grads.append(F.sum_to(F.where(cond, 0, g), b_t._data.shape))
         return tuple(grads)
     return make_result(out, parents, backward, "where")
 
@@ -140,12 +141,12 @@ def _pairwise_extreme(a, b, pick, wins, op: str) -> Tensor:
     one, half = (1.0, 0.5) if out.dtype != object else (1, _backend._sympy().Rational(1, 2))
     share_a = np.where(wins(ad, bd), one, np.where(ad == bd, half, 0)).astype(out.dtype)
     if is_scalar(b):
-        return make_result(out, (a,), lambda g: (unbroadcast(g * share_a, ad.shape),), op,
+        return make_result(out, (a,), lambda F, g, out, x: (F.sum_to(g * share_a, ad.shape),), op,
                            {"scalar": b} if _recorders else None)
 
-    def backward(g):
-        return (unbroadcast(g * share_a, ad.shape) if a.requires_grad else None,
-                unbroadcast(g * (1 - share_a), bd.shape) if b.requires_grad else None)
+    def backward(F, g, out, x, y):
+        return (F.sum_to(g * share_a, ad.shape) if a.requires_grad else None,
+                F.sum_to(g * (1 - share_a), bd.shape) if b.requires_grad else None)
     return make_result(out, (a, b), backward, op)
 
 
@@ -154,13 +155,13 @@ def _pairwise_extreme(a, b, pick, wins, op: str) -> Tensor:
 def sin(a: Tensor) -> Tensor:
     """sin a;  d/da = cos a."""
     ad = a._data
-    return make_result(_backend.sin(ad), (a,), lambda g: (g * _backend.cos(ad),), "sin")
+    return make_result(_backend.sin(ad), (a,), lambda F, g, out, x: (g * F.cos(x),), "sin")
 
 
 def cos(a: Tensor) -> Tensor:
     """cos a;  d/da = −sin a."""
     ad = a._data
-    return make_result(_backend.cos(ad), (a,), lambda g: (-g * _backend.sin(ad),), "cos")
+    return make_result(_backend.cos(ad), (a,), lambda F, g, out, x: (-g * F.sin(x),), "cos")
 
 
 def log1p(a: Tensor) -> Tensor:
@@ -168,20 +169,20 @@ def log1p(a: Tensor) -> Tensor:
     ad = a._data
     with np.errstate(divide="ignore", invalid="ignore"):   # log1p(−1) = −inf, as in torch
         out = _backend.log1p(ad)
-    return make_result(out, (a,), lambda g: (g / (1 + ad),), "log1p")
+    return make_result(out, (a,), lambda F, g, out, x: (g / (1 + x),), "log1p")
 
 
 def expm1(a: Tensor) -> Tensor:
     """e^a − 1, accurate for tiny a;  d/da = e^a = out + 1."""
     out = _backend.expm1(a._data)
-    return make_result(out, (a,), lambda g: (g * (out + 1),), "expm1")
+    return make_result(out, (a,), lambda F, g, out, x: (g * (out + 1),), "expm1")
 
 
 def sign(a: Tensor) -> Tensor:
     """−1, 0 or +1 ((a > 0) − (a < 0), so NaN gives 0 as in torch);  d/da = 0 (torch's choice at 0 too)."""
     ad = a._data
     out = np.where(ad > 0, 1, np.where(ad < 0, -1, 0))
-    return make_result(out.astype(ad.dtype, copy=False), (a,), lambda g: (np.zeros_like(g),), "sign")
+    return make_result(out.astype(ad.dtype, copy=False), (a,), lambda F, g, out, x: (F.zeros_like(g),), "sign")
 
 
 def erf(a: Tensor) -> Tensor:
@@ -189,7 +190,7 @@ def erf(a: Tensor) -> Tensor:
     ad = a._data
     out = _backend.erf(ad)
     c = _constant(1.1283791670955126, ad, "2/sqrt(pi)")
-    return make_result(out, (a,), lambda g: (g * (c * _backend.exp(-ad * ad)),), "erf")
+    return make_result(out, (a,), lambda F, g, out, x: (g * (c * F.exp(-x * x)),), "erf")
 
 
 def _constant(value, like: np.ndarray, exact: str | None = None):
@@ -213,7 +214,7 @@ def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     with np.errstate(over="ignore"):                # e^(βa) may overflow where the linear branch wins
         out = np.where(linear, ad, _backend.log1p(_backend.exp(z)) / beta)
     return make_result(out.astype(ad.dtype, copy=False), (a,),
-                       lambda g: (np.where(linear, g, g * _backend.sigmoid(z)),), "softplus",
+                       lambda F, g, out, x: (F.where(linear, g, g * F.sigmoid(x * beta)),), "softplus",
                        {"beta": beta, "threshold": threshold} if _recorders else None)
 
 
@@ -225,9 +226,9 @@ def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
     with np.errstate(over="ignore"):                # e^a of a large a is discarded by where
         out = np.where(positive, ad, alpha * _backend.expm1(ad))
 
-    def backward(g):
+    def backward(F, g, out, x):
         with np.errstate(over="ignore", invalid="ignore"):
-            return (np.where(positive, g, g * alpha * _backend.exp(ad)),)
+            return (F.where(positive, g, g * alpha * F.exp(x)),)
     return make_result(out.astype(ad.dtype, copy=False), (a,), backward, "elu",
                        {"alpha": alpha} if _recorders else None)
 
@@ -236,7 +237,11 @@ def silu(a: Tensor) -> Tensor:
     """a·σ(a) (swish);  d/da = σ(a)(1 + a(1 − σ(a)))."""
     ad = a._data
     s = _backend.sigmoid(ad)
-    return make_result(ad * s, (a,), lambda g: (g * s * (1 + ad * (1 - s)),), "silu")
+
+    def backward(F, g, out, x):
+        s_x = F.keep(s, lambda: F.sigmoid(x))
+        return (g * s_x * (1 + x * (1 - s_x)),)
+    return make_result(ad * s, (a,), backward, "silu")
 
 
 GELU_APPROXIMATIONS = ("none", "tanh")
@@ -257,15 +262,46 @@ def gelu(a: Tensor, approximate: str = "none") -> Tensor:
         t = _backend.tanh(k * (ad + kappa * ad * ad * ad))
         out = ad * (1 + t) / 2
 
-        def backward(g):
-            inner_grad = k * (1 + 3 * kappa * ad * ad)
-            return (g * ((1 + t) / 2 + ad * (1 - t * t) * inner_grad / 2),)
+        def backward(F, g, out, x):
+            t_x = F.keep(t, lambda: F.tanh(k * (x + kappa * x * x * x)))
+            inner_grad = k * (1 + 3 * kappa * x * x)
+            return (g * ((1 + t_x) / 2 + x * (1 - t_x * t_x) * inner_grad / 2),)
         return make_result(out, (a,), backward, "gelu", {"approximate": "tanh"} if _recorders else None)
     r = _constant(0.7071067811865476, ad, "sqrt(2)/2")                # 1/√2
     cdf = (1 + _backend.erf(ad * r)) / 2
     out = ad * cdf
 
-    def backward(g):
-        pdf = _constant(0.3989422804014327, ad, "1/sqrt(2*pi)") * _backend.exp(-(ad * ad) / 2)
-        return (g * (cdf + ad * pdf),)
+    def backward(F, g, out, x):
+        cdf_x = F.keep(cdf, lambda: (1 + F.erf(x * r)) / 2)
+        pdf = _constant(0.3989422804014327, ad, "1/sqrt(2*pi)") * F.exp(-(x * x) / 2)
+        return (g * (cdf_x + x * pdf),)
     return make_result(out, (a,), backward, "gelu")
+
+
+# ---------------------------------------------------------------- for derivative rules
+
+def zeros_like(a: Tensor) -> Tensor:
+    """A constant tensor of zeros shaped like ``a`` (a gradient that is zero by structure)."""
+    return Tensor._wrap(np.zeros_like(a._data))
+
+
+def _sign_constant(a: Tensor) -> Tensor:
+    """sign(a) as a constant: its derivative is 0 wherever it exists."""
+    return Tensor._wrap(np.sign(a._data))
+
+
+def _where_arrays(condition, x, y):
+    return np.where(condition, x, y)
+
+
+_rules.define("exp", _backend.exp, exp)
+_rules.define("log", _backend.log, log)
+_rules.define("tanh", _backend.tanh, tanh)
+_rules.define("sigmoid", _backend.sigmoid, sigmoid)
+_rules.define("sin", _backend.sin, sin)
+_rules.define("cos", _backend.cos, cos)
+_rules.define("erf", _backend.erf, erf)
+_rules.define("sqrt", _backend.sqrt, sqrt)
+_rules.define("sign", np.sign, _sign_constant)
+_rules.define("where", _where_arrays, where)
+_rules.define("zeros_like", np.zeros_like, zeros_like)

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor, make_result
+from . import _rules
 
 
 def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
@@ -29,11 +30,32 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
             raise ValueError(f"embedding: padding_idx must be within num_embeddings ({n}), got {padding_idx}")
         padding_idx %= n
     out = wd[idx]                                          # (*) → (*, D), a copy
+    return make_result(out, (weight,),
+                       lambda F, g, out, w: (F.embedding_backward(g, idx, n, padding_idx),), "embedding")
 
-    def backward(g):
-        gw = np.zeros_like(wd)
-        np.add.at(gw, idx.reshape(-1), g.reshape(-1, wd.shape[1]))   # repeated indices add up
-        if padding_idx is not None:
-            gw[padding_idx] = 0
-        return (gw,)
-    return make_result(out, (weight,), backward, "embedding")
+
+# ---------------------------------------------------------------- for derivative rules
+
+def _embedding_backward_arrays(g: np.ndarray, idx: np.ndarray, n: int, padding_idx: int | None) -> np.ndarray:
+    d = g.shape[-1]
+    gw = np.zeros((n, d), dtype=g.dtype)
+    np.add.at(gw, idx.reshape(-1), g.reshape(-1, d))     # repeated indices add up
+    if padding_idx is not None:
+        gw[padding_idx] = 0
+    return gw
+
+
+def embedding_backward(g: Tensor, idx: np.ndarray, n: int, padding_idx: int | None) -> Tensor:
+    """The (n, D) rows Σ of g over the positions holding each index, 0 for ``padding_idx``:
+    the adjoint of the lookup W[idx], whose own adjoint is the lookup h[idx] again (with the
+    padding positions zeroed, as their rows received nothing)."""
+    pad = None if padding_idx is None else (idx == padding_idx)[..., None]   # (*) → (*, 1)
+
+    def backward(F, h, out, x):
+        rows = h[idx]                                     # (n, D) → (*, D)
+        return (rows if pad is None else F.where(pad, 0, rows),)
+    return make_result(_embedding_backward_arrays(g._data, idx, n, padding_idx), (g,), backward,
+                       "embedding_backward")
+
+
+_rules.define("embedding_backward", _embedding_backward_arrays, embedding_backward)

@@ -11,7 +11,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x Wᵀ + b with W of shape (out, in) as in torch.
 
     Backward: ∂L/∂x = g W,  ∂L/∂W = gᵀ x,  ∂L/∂b = Σ_rows g — each computed only
-    when that input needs it (the data batch usually does not).
+    when that input needs it (the data batch usually does not). The rule is made of @,
+    transposes and sums, so it is differentiated again like any other (create_graph=True).
     """
     xd, wd = x._data, weight._data
     if wd.ndim != 2 or xd.ndim == 0 or xd.shape[-1] != wd.shape[1]:
@@ -26,19 +27,22 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     else:
         parents = (x, weight)
 
-    def backward(g):
-        gx = g @ wd if x.requires_grad else None
+    n_out, n_in = wd.shape
+
+    def backward(F, g, out, xin, w, b=None):
+        gx = g @ w if x.requires_grad else None
         gw = gb = None
         if weight.requires_grad:
             if xd.ndim == 2:
-                gw = g.T @ xd
+                gw = F.swapaxes(g, 0, 1) @ xin
             else:                                          # (…, out), (…, in) → (out, in)
-                gw = g.reshape(-1, g.shape[-1]).T @ xd.reshape(-1, xd.shape[-1])
+                gw = F.swapaxes(F.reshape(g, (-1, n_out)), 0, 1) @ F.reshape(xin, (-1, n_in))
         if bias is not None and bias.requires_grad:
-            if g.ndim == 2 and g.dtype != object:
-                gb = np.ones(g.shape[0], dtype=g.dtype) @ g   # column sums as one BLAS call
+            if not F.records_graph and g.ndim == 2 and g.dtype != object:
+                # column sums as one BLAS call; arrays only (on tensors a plain sum is recorded)
+                gb = np.ones(g.shape[0], dtype=g.dtype) @ g
             else:
-                gb = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+                gb = F.sum_to(g, (n_out,))                 # Σ over every axis but the last
         return (gx, gw, gb) if bias is not None else (gx, gw)
     return make_result(out, parents, backward, "linear")
 

@@ -9,6 +9,7 @@ import numpy as np
 from .. import _backend
 from ..errors import ShapeError
 from ..tensor import Tensor, _recorders, make_result
+from . import _rules
 from ._util import as_tensor
 from .elementwise import _constant
 
@@ -21,7 +22,8 @@ def check_reduction(reduction: str) -> None:
 
 
 def _reduce(per_item: np.ndarray, reduction: str, denominator=None):
-    """The reduced loss and a function mapping ∂L/∂loss to ∂L/∂per_item."""
+    """The reduced loss and a function mapping ∂L/∂loss to ∂L/∂per_item (an array or a Tensor:
+    it only divides, so a recorded gradient stays recorded)."""
     if not isinstance(per_item, (np.ndarray, np.generic)):
         per_item = np.asarray(per_item, dtype=object)   # a SymPy number from 0-d exact operands
     if reduction == "none":
@@ -93,11 +95,26 @@ def _mask(valid: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return valid.astype(dtype) if dtype != object else valid.astype(np.int64).astype(object)
 
 
-def _restore_layout(grad2d: np.ndarray, input: np.ndarray) -> np.ndarray:
-    if input.ndim == 1:
-        return grad2d[0]
-    moved = grad2d.reshape((input.shape[0],) + input.shape[2:] + (input.shape[1],))
-    return np.moveaxis(moved, -1, 1)
+def _classes_last(F, x, shape: tuple):
+    """The (M, C) layout of ``_class_layout`` made with F (for x of ``shape``, on Tensors too)."""
+    if len(shape) == 1:
+        return F.reshape(x, (1, shape[0]))                          # (C,) → (1, C)
+    order = (0,) + tuple(range(2, len(shape))) + (1,)
+    return F.reshape(F.transpose(x, order), (-1, shape[1]))         # (N, C, …) → (N·…, C)
+
+
+def _restore_layout(F, grad2d, shape: tuple):
+    """(M, C) back to the input's ``shape``: the inverse of ``_classes_last``."""
+    if len(shape) == 1:
+        return grad2d[0]                                            # (1, C) → (C,)
+    moved = F.reshape(grad2d, (shape[0],) + shape[2:] + (shape[1],))   # (M, C) → (N, …, C)
+    order = (0, len(shape) - 1) + tuple(range(1, len(shape) - 1))
+    return F.transpose(moved, order)                                # (N, …, C) → (N, C, …)
+
+
+def _per_row(F, s, reduction: str, M: int):
+    """The scale of each of the M rows: an (M, 1) column for 'none', else the one scalar."""
+    return F.reshape(s, (M, 1)) if reduction == "none" else s
 
 
 def _per_sample_shape(input: np.ndarray) -> tuple:
@@ -159,16 +176,18 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
             per = -(q * logp).sum(axis=1)
     per = per.reshape(_per_sample_shape(xd))
     out, scale = _reduce(per, reduction, denominator)
+    shape = xd.shape
 
-    def backward(g):
-        p = _backend.exp(logp)
+    def backward(F, g, out, xin):
+        # p from the forward's log p; on Tensors made again from the logits, so that the
+        # Hessian Diag(p) − ppᵀ (times Σ q) follows from differentiating p
+        p = F.keep(_backend.exp(logp), lambda: F.softmax(_classes_last(F, xin, shape), 1))
+        s = _per_row(F, scale(g), reduction, M)
         if plain_index is not None:
-            grad = p
-            grad[np.arange(M), plain_index] -= 1                # p − onehot(t)
+            grad = F.scaled_minus_one_hot(p, plain_index, s)    # (p − onehot(t))·s
         else:
-            grad = p * q.sum(axis=1, keepdims=True) - q
-        s = np.asarray(scale(g)).reshape(-1, 1) if reduction == "none" else scale(g)
-        return (_restore_layout(grad * s, xd),)
+            grad = (p * q.sum(axis=1, keepdims=True) - q) * s    # q a constant: Σ_c q_c per row
+        return (_restore_layout(F, grad, shape),)
     attrs = {"target": td, "reduction": reduction, "weight": w, "ignore_index": ignore_index,
              "label_smoothing": label_smoothing} if _recorders else None
     return make_result(out, (input,), backward, "cross_entropy", attrs)
@@ -186,12 +205,11 @@ def _cross_entropy_plain(input: Tensor, t: np.ndarray, reduction: str) -> Tensor
     total = e.sum(axis=1, keepdims=True)
     per = np.log(total[:, 0]) - shifted[rows, t]
     out, scale = _reduce(per, reduction)
+    M = x.shape[0]
 
-    def backward(g):
-        grad = e / total
-        grad[rows, t] -= 1
-        grad *= scale(g)[:, None] if reduction == "none" else scale(g)
-        return (grad,)
+    def backward(F, g, out, xin):
+        p = F.keep(e / total, lambda: F.softmax(xin, 1))     # a fresh array: updated in place
+        return (F.scaled_minus_one_hot(p, t, _per_row(F, scale(g), reduction, M)),)
     return make_result(out, (input,), backward, "cross_entropy",
                        {"target": t, "reduction": reduction} if _recorders else None)
 
@@ -212,12 +230,12 @@ def nll_loss(input: Tensor, target, weight=None, ignore_index: int = -100,
     rows = np.arange(M)
     per = (-x[rows, t] * w_t).reshape(_per_sample_shape(xd))
     out, scale = _reduce(per, reduction, w_t.sum())
+    shape = xd.shape
 
-    def backward(g):
-        grad = np.zeros_like(x)
-        s = np.asarray(scale(g)).reshape(-1) if reduction == "none" else scale(g)
-        grad[rows, t] = -w_t * s
-        return (_restore_layout(grad, xd),)
+    def backward(F, g, out, xin):
+        # linear in the input: (scaled) g times −w_{tᵢ} (0 where ignored) put at each row's target
+        grad = F.put_along_axis(-w_t[:, None] * _per_row(F, scale(g), reduction, M), t[:, None], 1, (M, C))
+        return (_restore_layout(F, grad, shape),)
     attrs = {"target": td, "reduction": reduction, "weight": w,
              "ignore_index": ignore_index} if _recorders else None
     return make_result(out, (input,), backward, "nll_loss", attrs)
@@ -233,9 +251,9 @@ def mse_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     diff = input._data - target._data
     out, scale = _reduce(diff * diff, reduction)
 
-    def backward(g):
-        ga = 2 * diff * scale(g)
-        return ga, -ga
+    def backward(F, g, out, a, y):
+        ga = 2 * F.keep(diff, lambda: a - y) * scale(g)
+        return ga, (-ga if target.requires_grad else None)
     return make_result(out, (input, target), backward, "mse_loss", {"reduction": reduction} if _recorders else None)
 
 
@@ -247,9 +265,9 @@ def l1_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     diff = input._data - target._data
     out, scale = _reduce(np.abs(diff), reduction)
 
-    def backward(g):
-        ga = np.sign(diff) * scale(g)
-        return ga, -ga
+    def backward(F, g, out, a, y):
+        ga = scale(g) * np.sign(diff)     # a constant: the second derivative is 0 (off the kink)
+        return ga, (-ga if target.requires_grad else None)
     return make_result(out, (input, target), backward, "l1_loss", {"reduction": reduction} if _recorders else None)
 
 
@@ -270,9 +288,10 @@ def smooth_l1_loss(input: Tensor, target, reduction: str = "mean", beta: float =
     per = np.where(inside, diff * diff / 2 / beta, absd - beta / 2).astype(diff.dtype, copy=False)
     out, scale = _reduce(per, reduction)
 
-    def backward(g):
-        ga = np.where(inside, diff / beta, np.sign(diff)) * scale(g)
-        return ga, -ga
+    def backward(F, g, out, a, y):
+        # d/β inside (its derivative 1/β), the constant sign(d) outside
+        ga = F.where(inside, F.keep(diff, lambda: a - y) / beta, np.sign(diff)) * scale(g)
+        return ga, (-ga if target.requires_grad else None)
     return make_result(out, (input, target), backward, "smooth_l1_loss",
                        {"reduction": reduction, "beta": beta} if _recorders else None)
 
@@ -292,9 +311,10 @@ def huber_loss(input: Tensor, target, reduction: str = "mean", delta: float = 1.
     per = np.where(inside, diff * diff / 2, delta * (absd - delta / 2)).astype(diff.dtype, copy=False)
     out, scale = _reduce(per, reduction)
 
-    def backward(g):
-        ga = np.where(inside, diff, delta * np.sign(diff)) * scale(g)
-        return ga, -ga
+    def backward(F, g, out, a, y):
+        # d inside (its derivative 1), the constant δ·sign(d) outside
+        ga = F.where(inside, F.keep(diff, lambda: a - y), delta * np.sign(diff)) * scale(g)
+        return ga, (-ga if target.requires_grad else None)
     return make_result(out, (input, target), backward, "huber_loss",
                        {"reduction": reduction, "delta": delta} if _recorders else None)
 
@@ -332,17 +352,19 @@ def kl_div(input: Tensor, target, reduction: str = "mean", log_target: bool = Fa
     else:
         out, scale = _reduce(per, reduction)
 
-    def backward(g):
+    def backward(F, g, out, x, y):
         s = scale(g)
-        gx = None if not input.requires_grad else (-ey if log_target else -yd) * s
+        e_y = F.keep(ey, lambda: F.exp(y)) if log_target else None
+        gx = None if not input.requires_grad else (-e_y if log_target else -y) * s
         gy = None
         if target.requires_grad:
             if log_target:
-                gy = ey * (yd - xd + 1) * s
+                gy = e_y * (y - x + 1) * s
             else:
+                zero = yd == 0
                 with np.errstate(divide="ignore", invalid="ignore"):
                     # torch's derivative of y·log y: log y (0 at y = 0) + y/y, NaN at y = 0 as in torch
-                    gy = (np.where(yd == 0, 0, _backend.log(np.where(yd == 0, 1, yd))) + yd / yd - xd) * s
+                    gy = (F.where(zero, 0, F.log(F.where(zero, 1, y))) + y / y - x) * s
         return gx, gy
     return make_result(out, (input, target), backward, "kl_div",
                        {"reduction": reduction, "log_target": log_target} if _recorders else None)
@@ -356,9 +378,9 @@ def squared_error(input: Tensor, target, reduction: str = "sum") -> Tensor:
     diff = input._data - target._data
     out, scale = _reduce(diff * diff / 2, reduction)
 
-    def backward(g):
-        ga = diff * scale(g)
-        return ga, -ga
+    def backward(F, g, out, a, y):
+        ga = F.keep(diff, lambda: a - y) * scale(g)
+        return ga, (-ga if target.requires_grad else None)
     return make_result(out, (input, target), backward, "squared_error",
                        {"reduction": reduction} if _recorders else None)
 
@@ -387,11 +409,12 @@ def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "m
         per = per * w
     out, scale = _reduce(per, reduction)
 
-    def backward(g):
-        denom = ad * (1 - ad)
+    def backward(F, g, out, a):
+        denom = a * (1 - a)
         if ad.dtype != object:
-            denom = np.maximum(denom, 1e-12)
-        grad = (ad - yd) / denom
+            # floored at 1e-12 as torch's (a − y)/max(a(1 − a), ε), a constant where it is floored
+            denom = F.where(denom < 1e-12, 1e-12, denom)
+        grad = (a - yd) / denom
         if w is not None:
             grad = grad * w
         return (grad * scale(g),)
@@ -421,8 +444,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reducti
         per = per * w
     out, scale = _reduce(per, reduction)
 
-    def backward(g):
-        s = _backend.sigmoid(xd)
+    def backward(F, g, out, x):
+        s = F.sigmoid(x)
         grad = s - yd if pw is None else (1 - yd) - coef * (1 - s)
         if w is not None:
             grad = grad * w
@@ -449,5 +472,26 @@ def hinge_loss(input: Tensor, target, reduction: str = "mean") -> Tensor:
     active = margin <= 1
     per = np.where(active, 1 - margin, 0).astype(ad.dtype, copy=False)
     out, scale = _reduce(per, reduction)
-    return make_result(out, (input,), lambda g: (-yd * active * scale(g),), "hinge_loss",
+    # −y·[y·a ≤ 1] is a constant: the loss is piecewise linear in a
+    return make_result(out, (input,), lambda F, g, out, a: (scale(g) * (-yd * active),), "hinge_loss",
                        {"target": yd, "reduction": reduction} if _recorders else None)
+
+
+# ------------------------------------------------------------------ for derivative rules
+
+def _scaled_minus_one_hot_arrays(p: np.ndarray, t: np.ndarray, s) -> np.ndarray:
+    """(p − onehot(t))·s for (M, C) p, in place: p must be a fresh array the rule owns."""
+    p[np.arange(p.shape[0]), t] -= 1
+    p *= s
+    return p
+
+
+def _scaled_minus_one_hot(p: Tensor, t: np.ndarray, s) -> Tensor:
+    """(p − onehot(t))·s with ops: the one-hot rows are a constant, so this is p·s − onehot·s."""
+    one_hot = np.zeros(p.shape, dtype=p._data.dtype)
+    one_hot[np.arange(p.shape[0]), t] = 1
+    return (p - one_hot) * s
+
+
+# (p − onehot(t))·s: cross-entropy's gradient for class-index targets, s the upstream scale
+_rules.define("scaled_minus_one_hot", _scaled_minus_one_hot_arrays, _scaled_minus_one_hot)

@@ -9,6 +9,10 @@ gradient through the statistics folds into one line (m = the number of values av
 
     ∂L/∂x = (1/√(σ² + ε)) · (ĝ − mean(ĝ) − x̂ · mean(ĝ ∘ x̂)),   ĝ = γ ∘ g
     ∂L/∂γ = Σ g ∘ x̂,   ∂L/∂β = Σ g   (summed over the axes γ is shared across)
+
+The rule reuses the forward's x̂ and 1/√(σ² + ε); when the gradient is itself recorded
+(create_graph=True) they are made again from x with ops, so that their own dependence on x
+is differentiated too (F.keep).
 """
 from __future__ import annotations
 
@@ -22,6 +26,23 @@ from .elementwise import _constant
 
 def _affine_parents(x: Tensor, weight: Tensor | None, bias: Tensor | None) -> tuple:
     return (x,) + tuple(t for t in (weight, bias) if t is not None)
+
+
+def _statistics(F, x, axes: tuple, m: int, eps):
+    """x̂ = (x − μ)/√(σ² + ε) and 1/√(σ² + ε) over ``axes`` (m values each), made from x with F."""
+    centred = x - F.sum(x, axes, True) / m
+    rstd = 1 / F.sqrt(F.sum(centred * centred, axes, True) / m + eps)
+    return centred * rstd, rstd
+
+
+def _through_statistics(F, gh, xhat, rstd, axes: tuple, m: int):
+    """∂L/∂x when μ and σ² are x's own: (1/σ)(ĝ − mean(ĝ) − x̂ · mean(ĝ ∘ x̂)), ĝ = γ ∘ g."""
+    return rstd * (gh - F.sum(gh, axes, True) / m - xhat * (F.sum(gh * xhat, axes, True) / m))
+
+
+def _sum_over(F, t, axes: tuple):
+    """Σ t over ``axes``; none to sum when γ is not shared (F.sum over () would sum them all)."""
+    return F.sum(t, axes) if axes else t
 
 
 def _check_param(op: str, name: str, t: Tensor | None, shape: tuple, dtype) -> None:
@@ -51,10 +72,12 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     _check_param("layer_norm", "bias", bias, shape, xd.dtype)
     axes = tuple(range(xd.ndim - k, xd.ndim))          # the normalised axes
     lead = tuple(range(xd.ndim - k))                    # the axes γ and β are shared across
+    m = int(np.prod(shape))                             # values per mean
+    eps = _constant(eps, xd)
     mu = xd.mean(axis=axes, keepdims=True)
     centred = xd - mu
     var = (centred * centred).mean(axis=axes, keepdims=True)
-    rstd = 1 / _backend.sqrt(var + _constant(eps, xd))
+    rstd = 1 / _backend.sqrt(var + eps)
     xhat = centred * rstd
     out = xhat
     if weight is not None:
@@ -62,18 +85,18 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     if bias is not None:
         out = out + bias._data
 
-    def backward(g):
+    def backward(F, g, out, xin, *params):
+        xhat_x, rstd_x = F.keep((xhat, rstd), lambda: _statistics(F, xin, axes, m, eps))
         grads = []
         if input.requires_grad:
-            gh = g * weight._data if weight is not None else g
-            grads.append(rstd * (gh - gh.mean(axis=axes, keepdims=True)
-                                 - xhat * (gh * xhat).mean(axis=axes, keepdims=True)))
+            gh = g * params[0] if weight is not None else g
+            grads.append(_through_statistics(F, gh, xhat_x, rstd_x, axes, m))
         else:
             grads.append(None)
         if weight is not None:
-            grads.append((g * xhat).sum(axis=lead) if weight.requires_grad else None)
+            grads.append(_sum_over(F, g * xhat_x, lead) if weight.requires_grad else None)
         if bias is not None:
-            grads.append(g.sum(axis=lead) if bias.requires_grad else None)
+            grads.append(_sum_over(F, g, lead) if bias.requires_grad else None)
         return tuple(grads)
     return make_result(out, _affine_parents(input, weight, bias), backward, "layer_norm")
 
@@ -121,7 +144,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var must be given in evaluation "
                              "mode (training=False)")
-        mu = running_mean._data.reshape(bshape)
+        # a copy: the running mean may move (in place, training) before a double backward reads it
+        mu = running_mean._data.reshape(bshape).copy()
         var = running_var._data.reshape(bshape)
         centred = xd - mu
     rstd = 1 / _backend.sqrt(var + eps)
@@ -132,20 +156,23 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if bias is not None:
         out = out + bias._data.reshape(bshape)
 
-    def backward(g):
+    def backward(F, g, out, xin, *params):
+        if training:
+            xhat_x, rstd_x = F.keep((xhat, rstd), lambda: _statistics(F, xin, axes, m, eps))
+        else:                                            # running statistics are constants
+            xhat_x, rstd_x = F.keep(xhat, lambda: (xin - mu) * rstd), rstd
         grads = []
         if input.requires_grad:
-            gh = g * weight._data.reshape(bshape) if weight is not None else g
+            gh = g * F.reshape(params[0], bshape) if weight is not None else g
             if training:                                 # μ and σ² depend on x too
-                grads.append(rstd * (gh - gh.mean(axis=axes, keepdims=True)
-                                     - xhat * (gh * xhat).mean(axis=axes, keepdims=True)))
-            else:                                        # running statistics are constants
-                grads.append(gh * rstd)
+                grads.append(_through_statistics(F, gh, xhat_x, rstd_x, axes, m))
+            else:
+                grads.append(gh * rstd_x)
         else:
             grads.append(None)
         if weight is not None:
-            grads.append((g * xhat).sum(axis=axes) if weight.requires_grad else None)
+            grads.append(F.sum(g * xhat_x, axes) if weight.requires_grad else None)
         if bias is not None:
-            grads.append(g.sum(axis=axes) if bias.requires_grad else None)
+            grads.append(F.sum(g, axes) if bias.requires_grad else None)
         return tuple(grads)
     return make_result(out, _affine_parents(input, weight, bias), backward, "batch_norm")

@@ -5,6 +5,12 @@ strided slice of the padded input, so a k×k pool is k² whole-array operations 
 loop over samples or pixels, and no copy of the k²-times larger window array.
 Outputs and gradients keep the input's memory order (a convolution's output is batch-last
 in memory), so no layer pays for a transposing copy.
+
+Every gradient here is linear in g, so each is an op whose own derivative is its adjoint,
+and the pairs are closed under differentiation: max pooling's scatter to the winners ↔ the
+gather from them; average pooling's spreading of g / m ↔ average pooling itself; a constant
+pad's crop ↔ the pad (``index_backward`` ↔ indexing); the other pads' adding back into the
+source cells ↔ the gather that padded.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import numpy as np
 from .. import _backend
 from ..errors import ShapeError
 from ..tensor import Tensor, make_result
+from . import _rules
 from .conv import as_tuple, check_input_ndim, pad_array, window_slices
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "pad"]
@@ -100,6 +107,73 @@ def _zeros_in_order(shape: tuple, order: tuple, dtype) -> np.ndarray:
 
 # ---------------------------------------------------------------- max pooling
 
+class _Winners:
+    """Where each window's maximum sits: the constant indices of max pooling's gradient.
+
+    The masks are found again on each use by comparing the padded input with a private copy
+    of the output, instead of being kept (one bool array per kernel offset)."""
+
+    def __init__(self, win: _Windows, xp: np.ndarray, maxima: np.ndarray, nan_is_max: bool) -> None:
+        self.win, self.xp, self.maxima, self.nan_is_max = win, xp, maxima, nan_is_max
+
+    def masks(self):
+        """For each kernel offset j (in order), the mask of windows whose maximum sits at j:
+        the first offset holding the window's maximum (a NaN counts as the maximum). Every
+        window has exactly one winner."""
+        xp, maxima = self.xp, self.maxima
+        free = np.ones_like(maxima, dtype=bool)                     # windows not yet assigned
+        nan = self.nan_is_max and np.isnan(maxima).any()
+        for j, sl in self.win.offsets():
+            m = np.equal(xp[sl], maxima)
+            if m.dtype != bool:                                     # exact (object) values
+                m = m.astype(bool)
+            if nan:
+                m |= np.isnan(xp[sl])
+            m &= free
+            free ^= m
+            yield j, sl, m
+
+
+def _scatter_arrays(g: np.ndarray, wins: _Winners) -> np.ndarray:
+    """Each window's g added at its winner, zeros elsewhere: an input-shaped array.
+    g·mask instead of np.where: arithmetic on masks is several times faster."""
+    gxp = np.zeros_like(wins.xp, dtype=g.dtype)                     # in the input's memory order
+    g = _in_order_of(g, wins.maxima)      # mixed memory orders make every pass below slow
+    for _, sl, m in wins.masks():
+        if wins.win.disjoint:
+            np.multiply(g, m, out=gxp[sl])
+        else:                                                       # windows overlap: add
+            gxp[sl] += g * m
+    return wins.win.crop(gxp)
+
+
+def _gather_arrays(h: np.ndarray, wins: _Winners) -> np.ndarray:
+    """h at each window's winner: an output-shaped array (the adjoint of ``_scatter_arrays``)."""
+    win = wins.win
+    hp = pad_array(h, win.padding, win.hi, 0)   # a winner in the padding (a window of −∞) reads 0
+    picked = np.zeros_like(wins.maxima, dtype=hp.dtype)
+    for _, sl, m in wins.masks():
+        np.copyto(picked, hp[sl], where=m)                # one winner per window: copy, not add
+    return picked
+
+
+def max_pool_scatter(g: Tensor, wins: _Winners) -> Tensor:
+    """∂L/∂x of max pooling: g put at the winners. Linear in g with constant indices, so its
+    derivative is the gather at the same indices:  ∂/∂g ← max_pool_gather(h)."""
+    return make_result(_scatter_arrays(g._data, wins), (g,),
+                       lambda F, h, out, g: (F.max_pool_gather(h, wins),), "max_pool_scatter")
+
+
+def max_pool_gather(h: Tensor, wins: _Winners) -> Tensor:
+    """h read at the winners of max pooling; its derivative is the scatter to them."""
+    return make_result(_gather_arrays(h._data, wins), (h,),
+                       lambda F, k, out, h: (F.max_pool_scatter(k, wins),), "max_pool_gather")
+
+
+_rules.define("max_pool_scatter", _scatter_arrays, max_pool_scatter)
+_rules.define("max_pool_gather", _gather_arrays, max_pool_gather)
+
+
 def _max_pool(op: str, nd: int, x: Tensor, kernel_size, stride, padding, dilation, ceil_mode,
               return_indices):
     xd = x._data
@@ -120,38 +194,16 @@ def _max_pool(op: str, nd: int, x: Tensor, kernel_size, stride, padding, dilatio
     # output (safe from in-place changes to the output): cheaper than tracking the argmax in
     # the forward, whose masked updates cost ~10× a np.maximum.
     maxima = best.copy(order="K") if x.requires_grad or return_indices else best
+    wins = _Winners(win, xp, maxima, nan_is_max=xd.dtype.kind == "f")
 
-    def winners():
-        """For each kernel offset j (in order), the mask of windows whose maximum sits at j:
-        the first offset holding the window's maximum (a NaN counts as the maximum)."""
-        free = np.ones_like(maxima, dtype=bool)                     # windows not yet assigned
-        nan = xd.dtype.kind == "f" and np.isnan(maxima).any()
-        for j, sl in win.offsets():
-            m = np.equal(xp[sl], maxima)
-            if m.dtype != bool:                                     # exact (object) values
-                m = m.astype(bool)
-            if nan:
-                m |= np.isnan(xp[sl])
-            m &= free
-            free ^= m
-            yield j, sl, m
-
-    def backward(g):
-        # the gradient flows only to the element that was the maximum of each window;
-        # g·mask instead of np.where: arithmetic on masks is several times faster
-        gxp = np.zeros_like(xp, dtype=g.dtype)                     # in the input's memory order
-        g = _in_order_of(g, maxima)           # mixed memory orders make every pass below slow
-        for _, sl, m in winners():
-            if win.disjoint:
-                np.multiply(g, m, out=gxp[sl])
-            else:                                                   # windows overlap: add
-                gxp[sl] += g * m
-        return (win.crop(gxp),)
+    def backward(F, g, out, x):
+        # the gradient flows only to the element that was the maximum of each window
+        return (F.max_pool_scatter(g, wins),)
     y = make_result(best, (x,), backward, op)
     if not return_indices:
         return y
     arg = np.zeros(best.shape, dtype=np.int64)                      # the winning kernel offset
-    for j, _, m in winners():
+    for j, _, m in wins.masks():
         if j:
             arg += m * j
     # torch's indices: the flat position of each maximum within its (unpadded) input plane
@@ -214,6 +266,15 @@ def _window_counts(win: _Windows, count_include_pad: bool, dtype) -> np.ndarray:
     return counts
 
 
+class _AvgPooling:
+    """One average pooling, values aside: its windows, divisors and memory orders."""
+
+    def __init__(self, win: _Windows, counts: np.ndarray, padded_shape: tuple, order: tuple,
+                 out_order: tuple) -> None:
+        self.win, self.counts = win, counts
+        self.padded_shape, self.order, self.out_order = padded_shape, order, out_order
+
+
 def _avg_pool(op: str, nd: int, x: Tensor, kernel_size, stride, padding, ceil_mode,
               count_include_pad, divisor_override=None) -> Tensor:
     xd = x._data
@@ -229,29 +290,58 @@ def _avg_pool(op: str, nd: int, x: Tensor, kernel_size, stride, padding, ceil_mo
     if xd.dtype == object:                      # exact mode: Integer counts, so x/m stays exact
         counts = np.asarray(np.frompyfunc(_backend._sympy().Integer, 1, 1)(
             np.asarray(counts).astype(np.int64)), dtype=object)
+    total, xp = _window_sums(xd, win)
+    y = total / counts
+    # backward needs xp's shape and memory order, not its values: keep those, not xp
+    pool = _AvgPooling(win, counts, xp.shape, _axis_order(xp), _axis_order(total))
+    return make_result(y, (x,), lambda F, g, out, x: (F.avg_pool_backward(g, pool),), op)
+
+
+def _window_sums(xd: np.ndarray, win: _Windows) -> tuple[np.ndarray, np.ndarray]:
+    """Σ over each window of x padded with zeros, and the padded x."""
     xp = pad_array(xd, win.padding, win.hi, 0)
     total = None
     for _, sl in win.offsets():
         total = xp[sl].copy(order="K") if total is None else np.add(total, xp[sl], out=total)
-    y = total / counts
-    # backward needs xp's shape and memory order, not its values: keep those, not xp
-    padded_shape, order, out_order = xp.shape, _axis_order(xp), _axis_order(total)
+    return total, xp
 
-    def backward(g):
-        # every element of a window receives g / count of that window
-        if g.ndim > 1 and _axis_order(g) != out_order:          # into the input's memory order
-            g_in_order = _zeros_in_order(g.shape, out_order, g.dtype)
-            g_in_order[...] = g
-            g = g_in_order
-        share = g / counts
-        gxp = _zeros_in_order(padded_shape, order, share.dtype)   # in the input's memory order
-        for _, sl in win.offsets():
-            if win.disjoint:
-                gxp[sl] = share
-            else:                                                   # windows overlap: add
-                gxp[sl] += share
-        return (win.crop(gxp),)
-    return make_result(y, (x,), backward, op)
+
+def _avg_pool_arrays(xd: np.ndarray, pool: _AvgPooling) -> np.ndarray:
+    return _window_sums(xd, pool.win)[0] / pool.counts
+
+
+def _avg_pool_backward_arrays(g: np.ndarray, pool: _AvgPooling) -> np.ndarray:
+    # every element of a window receives g / count of that window
+    win = pool.win
+    if g.ndim > 1 and _axis_order(g) != pool.out_order:         # into the input's memory order
+        g_in_order = _zeros_in_order(g.shape, pool.out_order, g.dtype)
+        g_in_order[...] = g
+        g = g_in_order
+    share = g / pool.counts
+    gxp = _zeros_in_order(pool.padded_shape, pool.order, share.dtype)   # in the input's memory order
+    for _, sl in win.offsets():
+        if win.disjoint:
+            gxp[sl] = share
+        else:                                                       # windows overlap: add
+            gxp[sl] += share
+    return win.crop(gxp)
+
+
+def avg_pool_apply(x: Tensor, pool: _AvgPooling) -> Tensor:
+    """The average pooling ``pool`` of x;  ∂L/∂x = avg_pool_backward(g)."""
+    return make_result(_avg_pool_arrays(x._data, pool), (x,),
+                       lambda F, g, out, x: (F.avg_pool_backward(g, pool),), "avg_pool")
+
+
+def avg_pool_backward(g: Tensor, pool: _AvgPooling) -> Tensor:
+    """∂L/∂x of average pooling: each window's g / m spread over its elements. Linear in g,
+    and its adjoint is the same average pooling:  ∂/∂g ← avg_pool(h)."""
+    return make_result(_avg_pool_backward_arrays(g._data, pool), (g,),
+                       lambda F, h, out, g: (F.avg_pool(h, pool),), "avg_pool_backward")
+
+
+_rules.define("avg_pool", _avg_pool_arrays, avg_pool_apply)
+_rules.define("avg_pool_backward", _avg_pool_backward_arrays, avg_pool_backward)
 
 
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -341,11 +431,10 @@ def _pad_constant(x: Tensor, axes: tuple, pairs: list, value) -> Tensor:
     out[dst] = xd[src]
     in_shape = xd.shape
 
-    def backward(g):
-        # padding cells were constants: only the copied cells get gradient
-        gx = np.zeros(in_shape, dtype=g.dtype)
-        gx[src] = g[dst]
-        return (gx,)
+    def backward(F, g, out, x):
+        # padding cells were constants: only the copied cells get gradient (a crop of g put
+        # into zeros, whose own adjoint is the same crop again)
+        return (F.index_backward(g[dst], in_shape, src, True),)
     return make_result(out, (x,), backward, "pad")
 
 
@@ -369,15 +458,32 @@ def _pad_index(x: Tensor, axes: tuple, pairs: list, mode: str) -> Tensor:
     out = xd
     for ax, idx in zip(axes, index):
         out = np.take(out, idx, axis=ax)
+    # a gather along each axis: its adjoint adds every output cell's gradient to its source
+    return make_result(out, (x,), lambda F, g, out, x: (F.pad_index_backward(g, axes, index, pairs),),
+                       "pad")
 
-    def backward(g):
-        # the adjoint of the gather: each output cell adds its gradient to its source cell
-        for ax, idx, (a, b) in reversed(list(zip(axes, index, pairs))):
-            n = len(idx) - a - b
-            gm = np.moveaxis(g, ax, 0)
-            acc = gm[a:a + n].copy()                                # the interior, one to one
-            for j in list(range(a)) + list(range(a + n, len(idx))):  # the few padded cells
-                acc[idx[j]] += gm[j]
-            g = np.moveaxis(acc, 0, ax)
-        return (np.ascontiguousarray(g),)
-    return make_result(out, (x,), backward, "pad")
+
+def _pad_index_backward_arrays(g: np.ndarray, axes: tuple, index: list, pairs: list) -> np.ndarray:
+    # the adjoint of the gather: each output cell adds its gradient to its source cell
+    for ax, idx, (a, b) in reversed(list(zip(axes, index, pairs))):
+        n = len(idx) - a - b
+        gm = np.moveaxis(g, ax, 0)
+        acc = gm[a:a + n].copy()                                    # the interior, one to one
+        for j in list(range(a)) + list(range(a + n, len(idx))):      # the few padded cells
+            acc[idx[j]] += gm[j]
+        g = np.moveaxis(acc, 0, ax)
+    return np.ascontiguousarray(g)
+
+
+def pad_index_backward(g: Tensor, axes: tuple, index: list, pairs: list) -> Tensor:
+    """∂L/∂x of reflect / replicate / circular padding: each output cell's g added to the
+    cell it copies. Linear in g; its adjoint is the padding (the gather) itself."""
+    def backward(F, h, out, g):
+        for ax, idx in zip(axes, index):
+            h = h[(slice(None),) * ax + (idx,)]                     # x[..., idx, ...] along ax
+        return (h,)
+    return make_result(_pad_index_backward_arrays(g._data, axes, index, pairs), (g,), backward,
+                       "pad_index_backward")
+
+
+_rules.define("pad_index_backward", _pad_index_backward_arrays, pad_index_backward)

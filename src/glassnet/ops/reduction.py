@@ -8,14 +8,19 @@ import numpy as np
 
 from .. import _backend
 from ..tensor import Tensor, _recorders, make_result
-from ._util import normalize_dim, normalize_dims
+from . import _rules
+from ._util import normalize_dim, normalize_dims, unbroadcast
 
 
-def _expand_back(g: np.ndarray, shape: tuple, dims: tuple | None, keepdim: bool) -> np.ndarray:
-    """Broadcast a reduced gradient back to the input's shape (a read-only view)."""
+def _pass_through(F, g, out, x):
+    return (g,)
+
+
+def _expand_back(F, g, shape: tuple, dims: tuple | None, keepdim: bool):
+    """Broadcast a reduced gradient back to the input's shape (a read-only view on arrays)."""
     if dims is not None and not keepdim:
-        g = np.expand_dims(g, dims)
-    return np.broadcast_to(g, shape)
+        g = F.reshape(g, tuple(1 if i in dims else n for i, n in enumerate(shape)))
+    return F.broadcast_to(g, shape)
 
 
 def sum(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
@@ -27,7 +32,7 @@ def sum(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     out = ad.sum(axis=dims, keepdims=keepdim)
     out = np.asarray(out, dtype=ad.dtype) if not isinstance(out, np.ndarray) else out
     shape = a._data.shape
-    return make_result(out, (a,), lambda g: (_expand_back(g, shape, dims, keepdim),), "sum",
+    return make_result(out, (a,), lambda F, g, out, x: (_expand_back(F, g, shape, dims, keepdim),), "sum",
                        {"dim": dims, "keepdim": keepdim} if _recorders else None)
 
 
@@ -43,7 +48,7 @@ def mean(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
         n = _backend._sympy().Integer(n)                # exact: 3/2, not Python's 1.5
     out = np.asarray(ad.sum(axis=dims, keepdims=keepdim) / n, dtype=ad.dtype)
     shape = a._data.shape
-    return make_result(out, (a,), lambda g: (_expand_back(g / n, shape, dims, keepdim),), "mean",
+    return make_result(out, (a,), lambda F, g, out, x: (_expand_back(F, g / n, shape, dims, keepdim),), "mean",
                        {"dim": dims, "keepdim": keepdim} if _recorders else None)
 
 
@@ -60,19 +65,18 @@ def _extreme(a: Tensor, dim, keepdim: bool, largest: bool, op: str):
         # Whole-tensor max: the gradient is shared evenly between tied maxima (torch's rule).
         out = np.asarray(ad.max() if largest else ad.min())
 
-        def backward(g):
-            mask = ad == out
+        mask = ad == out
+
+        def backward(F, g, out, x):
             return (mask * (g / mask.sum()),)
         return make_result(out, (a,), backward, op)
     d = normalize_dim(dim, ad.ndim, op)
     idx = np.expand_dims(ad.argmax(axis=d) if largest else ad.argmin(axis=d), d)
     values = np.take_along_axis(ad, idx, axis=d)
 
-    def backward(g):
+    def backward(F, g, out, x):
         # The gradient goes to the one element that was selected, as torch.max(dim) does.
-        full = np.zeros_like(ad)
-        np.put_along_axis(full, idx, g if keepdim else np.expand_dims(g, d), axis=d)
-        return (full,)
+        return (F.put_along_axis(g if keepdim else F.reshape(g, idx.shape), idx, d, ad.shape),)
     indices = idx if keepdim else np.squeeze(idx, d)   # a new name: backward needs idx unsqueezed
     if not keepdim:
         values = np.squeeze(values, d)
@@ -126,11 +130,13 @@ def std(a: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, corre
     vd = v._data
     out = _backend.sqrt(vd)
 
-    def backward(g):
+    zero = out == 0
+
+    def backward(F, g, out, x):
         if vd.dtype == object:
             return (g / (2 * out),)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (np.where(out == 0, 0, g / (2 * out)),)
+            return (F.where(zero, 0, g / (2 * out)),)
     return make_result(out, (v,), backward, "std")
 
 
@@ -146,7 +152,7 @@ def prod(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     if ad.ndim == 0:                                           # the product of one number is itself
         if dim is not None:
             normalize_dim(dim, 0, "prod")
-        return make_result(ad.copy(), (a,), lambda g: (g,), "prod")
+        return make_result(ad.copy(), (a,), _pass_through, "prod")
     if dim is None:
         flat, d = ad.reshape(-1), 0                            # (…) → (n,)
         out = np.asarray(flat.prod(), dtype=ad.dtype)
@@ -158,14 +164,12 @@ def prod(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
         out = np.asarray(ad.prod(axis=d, keepdims=keepdim), dtype=ad.dtype)
     shape = ad.shape
 
-    def backward(g):
-        xm = np.moveaxis(flat, d, 0)                           # the reduced axis first
-        before, after = np.ones_like(xm), np.ones_like(xm)
-        before[1:] = np.cumprod(xm[:-1], axis=0)               # before[i] = Π_{j<i} x_j
-        after[:-1] = np.cumprod(xm[:0:-1], axis=0)[::-1]       # after[i]  = Π_{j>i} x_j
-        others = np.moveaxis(before * after, 0, d)
-        gk = np.reshape(g, ()) if dim is None else g if keepdim else np.expand_dims(g, d)
-        return ((others * gk).reshape(shape),)
+    kept_shape = out.shape if dim is None or keepdim else np.expand_dims(out, d).shape
+
+    def backward(F, g, out, x):
+        others = F.product_of_others(F.reshape(x, flat.shape), d)
+        gk = F.reshape(g, ()) if dim is None else g if keepdim else F.reshape(g, kept_shape)
+        return (F.reshape(others * gk, shape),)
     return make_result(out, (a,), backward, "prod")
 
 
@@ -176,10 +180,10 @@ def cumsum(a: Tensor, dim: int, dtype=None) -> Tensor:
         ad = ad.astype(_backend.int64)
     if ad.ndim == 0:
         normalize_dim(dim, 0, "cumsum")
-        return make_result(ad.copy(), (a,), lambda g: (g,), "cumsum")
+        return make_result(ad.copy(), (a,), _pass_through, "cumsum")
     d = normalize_dim(dim, ad.ndim, "cumsum")
     out = np.cumsum(ad, axis=d)
-    return make_result(out, (a,), lambda g: (np.flip(np.cumsum(np.flip(g, d), axis=d), d),), "cumsum")
+    return make_result(out, (a,), lambda F, g, out, x: (F.reverse_cumsum(g, d),), "cumsum")
 
 
 def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
@@ -192,10 +196,10 @@ def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
     kept = _backend.logsumexp(ad, dims)
     out = kept if keepdim else kept.reshape(()) if dims is None else np.squeeze(kept, dims)
 
-    def backward(g):
-        gk = g if keepdim else np.reshape(g, kept.shape)
+    def backward(F, g, out, x):
+        gk = g if keepdim else F.reshape(g, kept.shape)
         with np.errstate(invalid="ignore"):
-            return (gk * _backend.exp(ad - kept),)
+            return (gk * F.exp(x - F.reshape(out, kept.shape)),)
     return make_result(out, (a,), backward, "logsumexp")
 
 
@@ -233,23 +237,24 @@ def vector_norm(a: Tensor, ord=2, dim=None, keepdim: bool = False, dtype=None) -
     out = kept if keepdim else kept.reshape(()) if dims is None else np.squeeze(kept, dims)
     in_shape = ad.shape
 
-    def backward(g):
-        gk = g if keepdim else np.reshape(g, kept.shape)
+    def backward(F, g, out, x):
+        gk = g if keepdim else F.reshape(g, kept.shape)
         if p == 0:
-            return (np.zeros(in_shape, dtype=ad.dtype),)
+            return (F.zeros_like(x),)
+        sign = np.sign(ad)                                      # constant: its derivative is 0
         if p in (np.inf, -np.inf):
             hit = absd == kept
-            return (np.sign(ad) * hit * (gk / hit.sum(axis=dims, keepdims=True)),)
+            return (sign * hit * (gk / hit.sum(axis=dims, keepdims=True)),)
+        if p == 1:
+            return (sign * gk,)
         zero = kept == 0
+        norm_k = F.reshape(out, kept.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
-                scale = np.where(zero, 0, gk / np.where(zero, 1, kept))
-                return (ad * scale,)
-            if p == 1:
-                return (np.sign(ad) * gk,)
-            scale = np.where(zero, 0, gk * kept ** (1 - p))
-            power = np.where(ad == 0, 0, absd ** (p - 1))       # 0^(p−1) is inf for p < 1: masked
-        return (np.sign(ad) * power * scale,)
+                return (x * F.where(zero, 0, gk / F.where(zero, 1, norm_k)),)
+            scale = F.where(zero, 0, gk * norm_k ** (1 - p))
+            power = F.where(ad == 0, 0, F.abs(x) ** (p - 1))    # 0^(p−1) is inf for p < 1: masked
+            return (sign * power * scale,)
     return make_result(out, (a,), backward, "vector_norm")
 
 
@@ -267,4 +272,64 @@ def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Ten
     return vector_norm(a, p, dim, keepdim, dtype)
 
 
-from .elementwise import maximum, minimum  # noqa: E402
+# ---------------------------------------------------------------- for derivative rules
+
+def sum_to(a: Tensor, shape: tuple) -> Tensor:
+    """Sum ``a`` down to ``shape``, undoing broadcasting: the adjoint of ``expand``."""
+    shape = tuple(shape)
+    if a._data.shape == shape:
+        return a
+    extra = a._data.ndim - len(shape)
+    if extra:
+        a = sum(a, dim=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and a._data.shape[i] != 1)
+    return sum(a, dim=axes, keepdim=True) if axes else a
+
+
+def _product_of_others_arrays(x: np.ndarray, d: int) -> np.ndarray:
+    """Π_{j≠i} x_j along ``d``, as (product of those before) × (product of those after), so an
+    entry next to a zero gets its true value instead of 0/0."""
+    xm = np.moveaxis(x, d, 0)                              # the reduced axis first
+    before, after = np.ones_like(xm), np.ones_like(xm)
+    before[1:] = np.cumprod(xm[:-1], axis=0)               # before[i] = Π_{j<i} x_j
+    after[:-1] = np.cumprod(xm[:0:-1], axis=0)[::-1]       # after[i]  = Π_{j>i} x_j
+    return np.moveaxis(before * after, 0, d)
+
+
+def _product_of_others(x: Tensor, d: int) -> Tensor:
+    """Π_{j≠i} x_j along ``d`` with ops: each row of an (…, n, n) copy has its own entry set to 1."""
+    from .shape import movedim
+    xm = movedim(x, d, -1)                                 # (…, n)
+    n = xm.shape[-1]
+    rows = expand(unsqueeze(xm, -2), *(xm.shape[:-1] + (n, n)))   # (…, n) → (…, n, n)
+    others = prod(where(np.eye(n, dtype=bool), 1, rows), dim=-1)
+    return movedim(others, -1, d)
+
+
+def _reverse_cumsum_arrays(g: np.ndarray, d: int) -> np.ndarray:
+    return np.flip(np.cumsum(np.flip(g, d), axis=d), d)
+
+
+def _reverse_cumsum(g: Tensor, d: int) -> Tensor:
+    """yⱼ = Σ_{i≥j} gᵢ along ``d`` (cumsum's adjoint);  its own adjoint is cumsum."""
+    return make_result(_reverse_cumsum_arrays(g._data, d), (g,),
+                       lambda F, h, out, x: (F.cumsum(h, d),), "reverse_cumsum")
+
+
+def _sum_arrays(x, axis=None, keepdims=False):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _sum_tensors(x, axis=None, keepdims=False):
+    return sum(x, dim=axis, keepdim=keepdims)
+
+
+from .elementwise import abs, maximum, minimum, where  # noqa: E402
+from .shape import expand, unsqueeze  # noqa: E402
+
+_rules.define("sum_to", unbroadcast, sum_to)
+_rules.define("sum", _sum_arrays, _sum_tensors)
+_rules.define("product_of_others", _product_of_others_arrays, _product_of_others)
+_rules.define("cumsum", lambda x, d: np.cumsum(x, axis=d), cumsum)
+_rules.define("reverse_cumsum", _reverse_cumsum_arrays, _reverse_cumsum)
+_rules.define("abs", np.abs, abs)

@@ -7,6 +7,7 @@ import numpy as np
 from .. import _backend
 from ..errors import ShapeError
 from ..tensor import Tensor, _recorders, make_result
+from . import _rules
 from ._util import normalize_dim
 
 
@@ -26,7 +27,7 @@ def reshape(a: Tensor, *shape) -> Tensor:
         raise ShapeError(f"reshape: shape {shape} is invalid for a tensor of shape {ad.shape} "
                          f"({ad.size} elements)") from None
     in_shape = ad.shape
-    return make_result(out, (a,), lambda g: (g.reshape(in_shape),), "reshape",
+    return make_result(out, (a,), lambda F, g, out, x: (F.reshape(g, in_shape),), "reshape",
                        view_of=None if out.flags.owndata else a)
 
 
@@ -50,7 +51,7 @@ def permute(a: Tensor, *dims) -> Tensor:
         raise ShapeError(f"permute: got {len(dims)} dimensions {dims} for a tensor with {ad.ndim}")
     dims = tuple(normalize_dim(d, ad.ndim, "permute") for d in dims)
     inverse = tuple(np.argsort(dims))
-    return make_result(ad.transpose(dims), (a,), lambda g: (g.transpose(inverse),), "permute", view_of=a)
+    return make_result(ad.transpose(dims), (a,), lambda F, g, out, x: (F.transpose(g, inverse),), "permute", view_of=a)
 
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -58,7 +59,7 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     ad = a._data
     d0, d1 = normalize_dim(dim0, ad.ndim, "transpose"), normalize_dim(dim1, ad.ndim, "transpose")
     return make_result(np.swapaxes(ad, d0, d1), (a,),
-                       lambda g: (np.swapaxes(g, d0, d1),), "transpose", view_of=a)
+                       lambda F, g, out, x: (F.swapaxes(g, d0, d1),), "transpose", view_of=a)
 
 
 def t(a: Tensor) -> Tensor:
@@ -93,6 +94,22 @@ def unsqueeze(a: Tensor, dim: int) -> Tensor:
     return reshape(a, ad.shape[:d] + (1,) + ad.shape[d:])
 
 
+def movedim(a: Tensor, source, destination) -> Tensor:
+    """Move dimension(s) ``source`` to position(s) ``destination``, the others keeping their order."""
+    ad = a._data
+    src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
+    dst = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+                         f"contain the same number of dims as destination ({list(dst)} dims)")
+    src = tuple(normalize_dim(d, ad.ndim, "movedim") for d in src)
+    dst = tuple(normalize_dim(d, ad.ndim, "movedim") for d in dst)
+    order = [d for d in range(ad.ndim) if d not in src]
+    for d, s_ in sorted(zip(dst, src)):
+        order.insert(d, s_)
+    return a if tuple(order) == tuple(range(ad.ndim)) else permute(a, *order)
+
+
 def expand(a: Tensor, *sizes) -> Tensor:
     """A broadcast view to ``sizes`` (−1 keeps a size);  the gradient is summed back."""
     sizes = _shape_arg(sizes)
@@ -103,8 +120,7 @@ def expand(a: Tensor, *sizes) -> Tensor:
         out = np.broadcast_to(ad, target)
     except ValueError:
         raise ShapeError(f"expand: cannot expand shape {ad.shape} to {sizes}") from None
-    from ._util import unbroadcast
-    return make_result(out, (a,), lambda g: (unbroadcast(g, ad.shape),), "expand", view_of=a)
+    return make_result(out, (a,), lambda F, g, out, x: (F.sum_to(g, ad.shape),), "expand", view_of=a)
 
 
 def _index_arrays(index):
@@ -137,14 +153,9 @@ def getitem(a: Tensor, index) -> Tensor:
         if Ellipsis not in parts:
             out = ad[parts + (Ellipsis,)]
 
-    def backward(g):
-        full = np.zeros_like(ad)
-        if basic:
-            full[index] = g
-        else:
-            np.add.at(full, index, g)
-        return (full,)
-    return make_result(np.asarray(out), (a,), backward, "index", view_of=a if basic else None)
+    shape = ad.shape
+    return make_result(np.asarray(out), (a,), lambda F, g, out, x: (F.index_backward(g, shape, index, basic),),
+                       "index", view_of=a if basic else None)
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
@@ -160,8 +171,12 @@ def cat(tensors, dim: int = 0) -> Tensor:
         raise ShapeError(f"cat: shapes {[x.shape for x in arrays]} differ outside dimension {d}") from None
     bounds = np.cumsum([x.shape[d] for x in arrays])[:-1]
 
-    def backward(g):
-        return tuple(np.split(g, bounds, axis=d))
+    starts = (0,) + tuple(int(b) for b in bounds)
+    ends = starts[1:] + (out.shape[d],)
+    lead = (slice(None),) * d
+
+    def backward(F, g, out, *inputs):
+        return tuple(g[lead + (slice(lo, hi),)] for lo, hi in zip(starts, ends))
     return make_result(out, tuple(tensors), backward, "cat", {"dim": d} if _recorders else None)
 
 
@@ -176,8 +191,10 @@ def stack(tensors, dim: int = 0) -> Tensor:
     d = normalize_dim(dim, tensors[0]._data.ndim + 1, "stack")
     out = np.stack([t._data for t in tensors], axis=d)
 
-    def backward(g):
-        return tuple(np.take(g, i, axis=d) for i in range(len(tensors)))
+    lead = (slice(None),) * d
+
+    def backward(F, g, out, *inputs):
+        return tuple(g[lead + (i,)] for i in range(len(tensors)))
     return make_result(out, tuple(tensors), backward, "stack", {"dim": d} if _recorders else None)
 
 
@@ -191,8 +208,61 @@ def to_dtype(a: Tensor, dtype) -> Tensor:
     if not _backend.is_floating(dt):
         return Tensor._wrap(ad.astype(dt))
     out = _backend.as_exact(ad) if dt == _backend.exact else ad.astype(dt)   # 0.1 → 1/10
-    return make_result(out, (a,), lambda g: (g.astype(in_dtype),), "to")
+    return make_result(out, (a,), lambda F, g, out, x: (F.cast(g, in_dtype),), "to")
 
 
 def clone(a: Tensor) -> Tensor:
-    return make_result(a._data.copy(), (a,), lambda g: (g,), "clone")
+    return make_result(a._data.copy(), (a,), lambda F, g, out, x: (g,), "clone")
+
+
+# ---------------------------------------------------------------- for derivative rules
+
+def _index_backward_arrays(g: np.ndarray, shape: tuple, index, basic: bool) -> np.ndarray:
+    full = np.zeros(shape, dtype=np.asarray(g).dtype)
+    if basic:
+        full[index] = g
+    else:
+        np.add.at(full, index, g)
+    return full
+
+
+def index_backward(g: Tensor, shape: tuple, index, basic: bool) -> Tensor:
+    """Zeros of ``shape`` with ``g`` put (added, for repeated advanced indices) at ``index``:
+    the adjoint of ``a[index]``, whose own adjoint is ``a[index]`` again."""
+    return make_result(_index_backward_arrays(g._data, shape, index, basic), (g,),
+                       lambda F, h, out, x: (h[index],), "index_backward")
+
+
+def take_along_axis(a: Tensor, indices: np.ndarray, dim: int) -> Tensor:
+    """a's entries at ``indices`` along ``dim`` (np.take_along_axis);  the gradient is put back."""
+    shape = a._data.shape
+    return make_result(np.take_along_axis(a._data, indices, axis=dim), (a,),
+                       lambda F, g, out, x: (F.put_along_axis(g, indices, dim, shape),), "take_along_axis")
+
+
+def _put_along_axis_arrays(g: np.ndarray, indices: np.ndarray, dim: int, shape: tuple) -> np.ndarray:
+    full = np.zeros(shape, dtype=g.dtype)
+    np.put_along_axis(full, indices, g, axis=dim)
+    return full
+
+
+def put_along_axis(g: Tensor, indices: np.ndarray, dim: int, shape: tuple) -> Tensor:
+    """Zeros of ``shape`` with ``g`` at ``indices`` along ``dim`` (indices distinct along it):
+    the adjoint of ``take_along_axis``."""
+    return make_result(_put_along_axis_arrays(g._data, indices, dim, shape), (g,),
+                       lambda F, h, out, x: (F.take_along_axis(h, indices, dim),), "put_along_axis")
+
+
+def _cast_arrays(x: np.ndarray, dtype) -> np.ndarray:
+    return x.astype(dtype) if x.dtype != dtype else x
+
+
+_rules.define("reshape", np.reshape, reshape)
+_rules.define("transpose", np.transpose, lambda x, axes: permute(x, *axes))
+_rules.define("swapaxes", np.swapaxes, transpose)
+_rules.define("broadcast_to", np.broadcast_to, lambda x, shape: expand(x, *shape))
+_rules.define("cast", _cast_arrays, to_dtype)
+_rules.define("index_backward", _index_backward_arrays, index_backward)
+_rules.define("take_along_axis", lambda x, indices, dim: np.take_along_axis(x, indices, axis=dim),
+              take_along_axis)
+_rules.define("put_along_axis", _put_along_axis_arrays, put_along_axis)

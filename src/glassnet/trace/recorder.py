@@ -23,9 +23,15 @@ gradient the backward passes gave that parameter.
 The recording is grouped in *passes*: a pass is the ops of one forward computation,
 the backward run(s) from its loss, and the update that followed. A new pass starts with
 the first op after a backward pass or an update, or at ``trace.section(title)``.
+
+Jacobians and Hessians (``trace.jacobian``, ``trace.hessian``, and the Hessian a Newton step
+reports through ``note_newton_step``) are computed by ``glassnet.autograd.functional`` inside
+``unrecorded()`` — their many backward runs are no passes of the solution — and kept with the
+pass of the value they differentiate (see ``glassnet.trace.second_order``).
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -116,6 +122,7 @@ class Pass:
     updates: list = field(default_factory=list)
     leaves: list = field(default_factory=list)      # leaves first met in this pass, in order
     params_before: dict = field(default_factory=dict)   # leaf index → values at the pass start
+    derivatives: list = field(default_factory=list)     # Jacobians and Hessians (second_order.Derivative)
 
 
 class Trace:
@@ -252,13 +259,15 @@ class Trace:
             t._backward = self._wrap_backward(node, t._backward)
 
     def _wrap_backward(self, node: Node, original):
-        def backward(g):
-            out = original(g)
-            self._on_backward(node, g, out)
-            return out
+        def backward(F, g, out, *inputs):
+            parent_grads = original(F, g, out, *inputs)
+            self._on_backward(node, g, parent_grads)
+            return parent_grads
         return backward
 
     def _on_backward(self, node: Node, g: np.ndarray, parent_grads) -> None:
+        if _paused[0]:                 # a derivative computed off the record passed through this node
+            return
         seq = node.tensor._seq
         if self._new_since_backward or self._last_seq is None or seq >= self._last_seq:
             self._run += 1
@@ -311,6 +320,37 @@ class Trace:
             if run in p.runs:
                 return p
         return self.passes[-1]
+
+    # ------------------------------------------------------------------ second order
+    def jacobian(self, func, inputs, *, of=None, wrt=None, title: str | None = None):
+        """J = ∂func/∂inputs by ``glassnet.autograd.functional.jacobian``, kept for the solution.
+
+        Args:
+            func, inputs: as for ``gn.autograd.functional.jacobian`` (one output).
+            of: the recorded tensor that ``func`` computes (``a`` of ``a = softmax(z)``): the
+                solution names it and, for a known op, writes J's formula (Diag(a) − aaᵀ).
+            wrt: the recorded tensor(s) ``inputs`` stand for (default: ``inputs`` themselves).
+            title: a heading for the Jacobian's section.
+
+        Returns what ``jacobian`` returns. The computation is not recorded as a pass.
+
+        Example:
+            >>> with gn.trace() as t:
+            ...     z = gn.tensor([-1.0, 0, 1]); a = gn.softmax(z, 0)
+            ...     t.jacobian(lambda v: gn.softmax(v, 0), z, of=a)
+        """
+        from .second_order import record
+        return record(self, "jacobian", func, inputs, of, wrt, title)
+
+    def hessian(self, func, inputs, *, of=None, wrt=None, title: str | None = None):
+        """H = ∂²func/∂inputs² of a scalar ``func`` by ``glassnet.autograd.functional.hessian``,
+        kept for the solution (``of``, ``wrt``, ``title`` as for :meth:`jacobian`)."""
+        from .second_order import record
+        return record(self, "hessian", func, inputs, of, wrt, title)
+
+    def _on_newton(self, params, gradient, hessian, step, lr, damping) -> None:
+        from .second_order import record_newton
+        record_newton(self, params, gradient, hessian, step, lr, damping)
 
     # ------------------------------------------------------------------ reading
     def parameter_name(self, leaf: Leaf) -> str | None:
@@ -410,6 +450,32 @@ def note_attrs(t: Tensor, attrs: dict) -> None:
         node = tr.node_of(t) if isinstance(tr, Trace) else None
         if node is not None:
             node.attrs.update(_copy_attrs(attrs))
+
+
+_paused = [0]          # > 0 inside unrecorded()
+
+
+@contextmanager
+def unrecorded():
+    """Compute without any open trace noting it (a Jacobian's backward runs, a Newton step's own
+    evaluations of the loss); the values computed are the engine's as always."""
+    saved = list(_recorders)
+    _recorders.clear()
+    _paused[0] += 1
+    try:
+        yield
+    finally:
+        _paused[0] -= 1
+        _recorders[:] = saved + [h for h in _recorders if h not in saved]
+
+
+def note_newton_step(params, gradient, hessian, step, lr, damping) -> None:
+    """A Newton step reports what it computed (flat ∇L, H, the step Δ = (H + λI)⁻¹∇L) to every open
+    trace, which shows it with the pass whose loss it differentiated. Costs nothing without a trace."""
+    for hook in _recorders:
+        tr = getattr(hook, "__self__", None)
+        if isinstance(tr, Trace):
+            tr._on_newton(params, gradient, hessian, step, lr, damping)
 
 
 def trace(model=None, optimizer=None, *, title: str | None = None, notation: str = "columns") -> Trace:
