@@ -16,7 +16,7 @@ from .trace import trace
 from . import backends, cuda, datasets, export, linalg, nn, optim, plot, signal, train, utils
 from .serialization import load, save
 from .summary import summary
-from . import analysis
+from . import analysis, autograd, func
 
 float = float32
 double = float64

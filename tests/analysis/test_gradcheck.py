@@ -15,11 +15,18 @@ def wrong_square(a):
     """a²  with a backward that is 1% too large on entry [0, 1] only."""
     ad = a._data
 
-    def backward(g):
+    def backward(F, g, out, x):
         grad = 2 * ad * g
         grad[0, 1] *= 1.01
         return (grad,)
     return make_result(ad ** 2, (a,), backward, "wrong_square")
+
+
+def square_with_constant_derivative(a):
+    """a² whose rule uses the forward's array ``ad`` instead of the input x: right at first
+    order, but its own derivative misses ∂(2a·g)/∂a = 2g."""
+    ad = a._data
+    return make_result(ad ** 2, (a,), lambda F, g, out, x: (2 * ad * g,), "square")
 
 
 def test_a_correct_network_passes_and_reports_each_parameter():
@@ -72,3 +79,24 @@ def test_gradients_and_values_are_left_as_they_were():
     gradcheck(lambda a: (a * a).sum(), a)
     np.testing.assert_array_equal(a._data, [1.0, -2.0])
     np.testing.assert_array_equal(a.grad._data, [7.0, 7.0])
+
+
+def test_second_order_check_passes_on_a_correct_network():
+    gn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
+    x = gn.randn(5, 3, dtype=gn.float64)
+    report = gradcheck(lambda: (model(x) ** 2).sum(), {}, wrt=dict(model.named_parameters()),
+                       second_order=True)
+    assert report.passed
+    assert [e.name for e in report.entries][4:] == ["∂(0.weight)", "∂(0.bias)", "∂(2.weight)", "∂(2.bias)"]
+
+
+def test_second_order_check_finds_a_rule_that_is_right_only_at_first_order():
+    x = gn.tensor(np.arange(1.0, 7.0).reshape(2, 3), requires_grad=True)
+    assert gradcheck(square_with_constant_derivative, {"x": x})            # first order is right
+    report = gradcheck(square_with_constant_derivative, {"x": x}, second_order=True, raise_exception=False)
+    assert not report.passed
+    bad = [e for e in report.entries if not e.ok]
+    assert [e.name for e in bad] == ["∂(x)"]
+    # the true second derivative: ∂(vᵀ·2x)/∂x = 2v on the diagonal; the rule gives 0
+    assert bad[0].analytic == 0.0 and abs(bad[0].numeric) > 0.1

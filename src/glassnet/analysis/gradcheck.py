@@ -109,7 +109,8 @@ def _as_named(inputs, wrt) -> tuple[list[Tensor], list[tuple[str, Tensor]]]:
 
 
 def gradcheck(fn: Callable, inputs, *, wrt=None, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True) -> GradcheckReport:
+              rtol: float = 1e-3, raise_exception: bool = True,
+              second_order: bool = False) -> GradcheckReport:
     """Check ``fn``'s backward against central differences.
 
     Args:
@@ -120,6 +121,9 @@ def gradcheck(fn: Callable, inputs, *, wrt=None, eps: float = 1e-6, atol: float 
             ``model.named_parameters()`` — so the report names ``0.weight[1, 2]``.
         eps, atol, rtol: as in torch.autograd.gradcheck.
         raise_exception: raise GradcheckError (whose message is the report) on failure.
+        second_order: also check the second derivatives: the gradient vᵀ ∂fn/∂θ for a fixed
+            random v, taken with ``create_graph=True``, is itself checked against central
+            differences (its entries are named "∂(name)", e.g. "∂(0.weight)").
     Returns:
         GradcheckReport: truthy when every entry agrees; the worst entry of each tensor.
     Example:
@@ -197,6 +201,29 @@ def gradcheck(fn: Callable, inputs, *, wrt=None, eps: float = 1e-6, atol: float 
             n_failed, int(a.size)))
     report = GradcheckReport(bool(passed), entries, eps, atol, rtol,
                              {name: (analytic[name], numeric[name]) for name, _ in named})
+    if second_order:
+        second = gradcheck(_gradient_of(fn, args, named, y0.shape, out.dtype), {},
+                           wrt=[(f"∂({name})", t) for name, t in named], eps=eps, atol=atol, rtol=rtol,
+                           raise_exception=False)
+        report.entries.extend(second.entries)
+        report.jacobians.update(second.jacobians)
+        report.passed = report.passed and second.passed
     if not report.passed and raise_exception:
         raise GradcheckError(report)
     return report
+
+
+def _gradient_of(fn: Callable, args: list, named: list, out_shape: tuple, dtype) -> Callable:
+    """θ ↦ vᵀ ∂fn/∂θ (flattened, all checked tensors after each other) for a fixed random v,
+    recorded with create_graph so that its own derivatives can be checked."""
+    from ..autograd.engine import grad
+    from ..ops import cat
+    v = Tensor._wrap(np.random.default_rng(0).standard_normal(out_shape).astype(dtype))
+    tensors = [t for _, t in named]
+
+    def gradient() -> Tensor:
+        with enable_grad():
+            out = fn(*args)
+            gs = grad(out, tensors, v, create_graph=True, allow_unused=True, materialize_grads=True)
+            return cat([g.reshape(-1) for g in gs])
+    return gradient

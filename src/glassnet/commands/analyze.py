@@ -6,7 +6,7 @@
     glassnet analyze transform  NET KIND [-o OUT.json] [--notation columns|rows]
     glassnet analyze rule       NET (--rule descending | --expr "x[0] > x[1]") [--domain LO HI]
     glassnet analyze graph      NET [--format mermaid|dot|svg|png] [-o FILE] [--x=X]
-    glassnet analyze gradcheck  NET [--batch 4]
+    glassnet analyze gradcheck  NET [--batch 4] [--second-order]
 
 NET is a JSON/YAML network spec (see ``glassnet.analysis.spec``) or a problem file with a
 ``network:`` section (``glassnet solve``'s files). Vectors and matrices are
@@ -103,6 +103,8 @@ def register(subparsers) -> None:
     _net(c)
     c.add_argument("--batch", type=int, default=4)
     c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--second-order", action="store_true",
+                   help="also check second derivatives (the gradient's own derivatives, create_graph)")
     c.set_defaults(func=_friendly(_gradcheck))
 
 
@@ -303,7 +305,8 @@ def _gradcheck(args) -> int:
     x = Tensor._wrap(rng.standard_normal((args.batch, chain[0].linear.in_features)))
     u = Tensor._wrap(rng.standard_normal((args.batch, chain[-1].linear.out_features)))
     try:
-        report = gradcheck(lambda: (model(x) * u).sum(), {}, wrt=dict(model.named_parameters()))
+        report = gradcheck(lambda: (model(x) * u).sum(), {}, wrt=dict(model.named_parameters()),
+                           second_order=args.second_order)
     except GradcheckError as exc:
         print(exc)
         return 1
