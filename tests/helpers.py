@@ -16,16 +16,21 @@ def _inputs(rng: np.random.Generator, shapes: Sequence) -> list[np.ndarray]:
             else np.asarray(rng.standard_normal(s)) for s in shapes]
 
 
+def _paired_inputs(rng: np.random.Generator, shapes: Sequence, requires_grad) -> tuple[list, list, list]:
+    """The requires-grad flags and the same float64 inputs as glassnet and as torch tensors."""
+    arrays = _inputs(rng, shapes)
+    flags = [True] * len(arrays) if requires_grad is None else list(requires_grad)
+    return (flags, [gn.tensor(a, requires_grad=f) for a, f in zip(arrays, flags)],
+            [torch.tensor(a, requires_grad=f) for a, f in zip(arrays, flags)])
+
+
 def check_op(gn_fn: Callable, torch_fn: Callable, shapes: Sequence, *, requires_grad=None,
              seed: int = 0, rtol: float = 1e-12, atol: float = 1e-12) -> gn.Tensor:
     """Run ``gn_fn`` and ``torch_fn`` in float64 on the same random inputs (one per entry of
     ``shapes``: a shape, or an ndarray to use as given) and assert that the outputs and the
     gradient of every input, for a random upstream gradient, agree. Returns glassnet's output."""
     rng = np.random.default_rng(seed)
-    arrays = _inputs(rng, shapes)
-    flags = [True] * len(arrays) if requires_grad is None else list(requires_grad)
-    gn_in = [gn.tensor(a, requires_grad=f) for a, f in zip(arrays, flags)]
-    th_in = [torch.tensor(a, requires_grad=f) for a, f in zip(arrays, flags)]
+    flags, gn_in, th_in = _paired_inputs(rng, shapes, requires_grad)
 
     out, expected = gn_fn(*gn_in), torch_fn(*th_in)
     assert out.dtype == gn.float64, f"output dtype {out.dtype}"
@@ -87,10 +92,7 @@ def check_second_order(gn_fn: Callable, torch_fn: Callable, shapes: Sequence, *,
     product of the op, and the derivative of its backward with respect to the incoming gradient —
     are compared with torch's. Inputs are as in ``check_op``."""
     rng = np.random.default_rng(seed)
-    arrays = _inputs(rng, shapes)
-    flags = [True] * len(arrays) if requires_grad is None else list(requires_grad)
-    gn_in = [gn.tensor(a, requires_grad=f) for a, f in zip(arrays, flags)]
-    th_in = [torch.tensor(a, requires_grad=f) for a, f in zip(arrays, flags)]
+    flags, gn_in, th_in = _paired_inputs(rng, shapes, requires_grad)
     out, expected = gn_fn(*gn_in), torch_fn(*th_in)
     upstream = rng.standard_normal(tuple(expected.shape))
     u_gn = gn.tensor(upstream, requires_grad=True)

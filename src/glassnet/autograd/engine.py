@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
+
 from ..errors import GraphError
 from ..tensor import Tensor, _initial_gradient, run_backward
 
@@ -60,8 +62,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     ``materialize_grads``) for an input the outputs do not depend on, instead of raising.
     """
     if is_grads_batched:
-        raise NotImplementedError("grad: is_grads_batched=True is not supported; use "
-                                  "glassnet.func.vmap over glassnet.func.vjp instead")
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
                          "but got: allow_unused=False.")
@@ -113,3 +115,38 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
         retain_graph = create_graph
     run_backward(list(outs), seeds, retain_graph=bool(retain_graph), create_graph=create_graph,
                  inputs=inputs)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads) -> tuple:
+    """``is_grads_batched``: each grad_output has a leading batch dimension B, and the result for
+    each input is the B vjps stacked, of shape (B, *input.shape) — one backward pass per b."""
+    outs = _as_tuple(outputs, "outputs")
+    if grad_outputs is None:
+        raise GraphError("grad: is_grads_batched=True needs grad_outputs, with the batch as their first "
+                         "dimension")
+    gos = _as_tuple(grad_outputs, "grad_outputs")
+    if len(gos) != len(outs):
+        raise GraphError(f"grad requires one grad_output per output: got {len(gos)} grad_outputs "
+                         f"for {len(outs)} outputs")
+    sizes = {g.shape[0] if g.ndim else None for g in gos}
+    if len(sizes) != 1 or None in sizes:
+        raise GraphError(f"grad: with is_grads_batched=True every grad_output needs the same leading batch "
+                         f"dimension, got shapes {[tuple(g.shape) for g in gos]}")
+    batch = sizes.pop()
+    keep = create_graph if retain_graph is None else retain_graph
+    per_b = [grad(outs, inputs, [g[b] for g in gos], retain_graph=True if b < batch - 1 else keep,
+                  create_graph=create_graph, allow_unused=allow_unused, materialize_grads=materialize_grads)
+             for b in range(batch)]
+    from ..ops import stack
+    ins = _as_tuple(inputs, "inputs")
+    result = []
+    for j, t in enumerate(ins):
+        column = [r[j] for r in per_b]
+        if not column:                                   # B = 0
+            result.append(Tensor._wrap(np.zeros((0,) + tuple(t.shape), dtype=t.dtype)))
+        elif column[0] is None:
+            result.append(None)
+        else:
+            result.append(stack(column))                 # (B, *input.shape)
+    return tuple(result)

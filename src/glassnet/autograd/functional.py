@@ -25,9 +25,10 @@ __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 # ------------------------------------------------------------------ helpers (torch's, by name)
 
 def _as_tuple(x, what: str, fn: str) -> tuple[bool, tuple]:
-    """(was it a tuple, the tensors as a tuple); a single Tensor is a 1-tuple."""
-    is_tuple = isinstance(x, tuple)
-    items = x if is_tuple else (x,)
+    """(was it a tuple, the tensors as a tuple); a single Tensor is a 1-tuple. A list counts as a
+    tuple (torch refuses lists; glassnet's callers, such as ``trace``, pass them)."""
+    is_tuple = isinstance(x, (tuple, list))
+    items = tuple(x) if is_tuple else (x,)
     for i, t in enumerate(items):
         if not isinstance(t, Tensor):
             where = f"value at index {i}" if is_tuple else f"given {what}"
