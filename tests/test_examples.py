@@ -297,3 +297,41 @@ def test_seed004_q5_full_convolutions_by_hand():
     md = (EXAMPLES / "seed004" / "q5_full.md").read_text(encoding="utf-8")
     assert r"\bar{h}^{(1)} = \bar{a}^{(2)} \ast \operatorname{flip}\left(w^{(2)}\right)" in md
     assert r"a^{(1)}_{1} &= x_{1} w^{(1)}_{3} = 1 \cdot 2 = 2" in md     # the window hangs off the left
+
+
+# ------------------------------------------------------------------- Jacobians and Hessians
+
+def test_seed004_q2_4_softmax_jacobian_is_diag_p_minus_p_pt():
+    J = values("seed004/q2_4_softmax_jacobian.yaml")["J"]
+    p = np.exp([-1.0, 0, 1]) / np.exp([-1.0, 0, 1]).sum()
+    np.testing.assert_allclose(J, np.diag(p) - np.outer(p, p), rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(J.sum(axis=1), 0, atol=1e-16)           # 2.1: shift invariance
+    md = (EXAMPLES / "seed004" / "q2_4_softmax_jacobian.md").read_text(encoding="utf-8")
+    assert r"&= a_{i} \left(\delta_{ij} - a_{j}\right)" in md          # the seed's S(x)ᵢ(δᵢⱼ − S(x)ⱼ)
+    assert r"&= \operatorname{Diag}\left(a\right) - a a^\top" in md    # Diag(p) − ppᵀ
+    for printed in ("0.0819251", "-0.022033", "-0.059892", "0.184836", "-0.162803", "0.222695"):
+        assert printed in md
+
+
+def test_seed004_q2_4_softmax_jacobian_exactly():
+    J = values("seed004/q2_4_softmax_jacobian_exact.yaml")["J"]
+    S = E**-1 + 1 + E
+    p = [E**-1 / S, 1 / S, E / S]
+    for i in range(3):
+        for j in range(3):
+            assert sp.simplify(J[i, j] - ((p[i] if i == j else 0) - p[i] * p[j])) == 0
+    assert J[0, 2] == -1 / S**2                                         # −a₁a₃ = −e⁻¹·e/S²
+    md = (EXAMPLES / "seed004" / "q2_4_softmax_jacobian_exact.md").read_text(encoding="utf-8")
+    assert r"- \frac{1}{\left(1 + e + e^{-1}\right)^{2}}" in md
+
+
+def test_seed001_problem3b_newton_step():
+    v = values("seed001/problem3b_newton.yaml")
+    check(v["dW[1]"], "0.0189")                                          # the seed's gradient, as in 3(b)
+    check(v["dW0[1]"], "-0.1155")
+    # H = ½ Σₙ aₙ(1 − aₙ) x̃ₙx̃ₙᵀ, x̃ = (x, 1), a = (½, σ(−1)):  ½[¼(1 1; 1 1) + 0.196612(4 2; 2 1)]
+    check(v["H"], "[[0.518224, 0.321612], [0.321612, 0.223306]]")
+    check(v["newton_step"], "[3.36788, -5.36788]")                      # H⁻¹∇J = (3 + e⁻¹, −5 − e⁻¹)
+    check(v["W_new[1]"], "-4.36788")
+    check(v["W0_new[1]"], "6.36788")
+    check(values("seed001/problem3b_newton.yaml", "2")["a[1]"], "[0.880797, 0.0856551]")

@@ -16,6 +16,7 @@ from ..nn import functional as F
 from ..nn.activation import ACTIVATIONS
 from ..tensor import Tensor
 from ..trace import Trace
+from . import derivatives
 from .expressions import evaluate
 from .source import ProblemError
 from .spec import Problem, Values
@@ -141,13 +142,32 @@ def _optimizer(problem: Problem, params, num: _Numbers):
     spec = problem.optimizer
     if spec is None:
         return None
-    from ..optim import SGD
+    from ..optim import SGD, Newton
     lr = num.scalar(spec["lr"], ("optimizer", "lr"))
-    options = {k: num.scalar(spec[k], ("optimizer", k)) for k in ("momentum", "weight_decay") if k in spec}
+    keys = ("damping",) if spec["name"] == "newton" else ("momentum", "weight_decay")
+    options = {k: num.scalar(spec[k], ("optimizer", k)) for k in keys if k in spec}
     try:
-        return SGD(params, lr=lr, **options)
+        return (Newton if spec["name"] == "newton" else SGD)(params, lr=lr, **options)
     except (ValueError, TypeError) as exc:
         raise problem.error(("optimizer",), str(exc)) from None
+
+
+def _step(problem: Problem, opt, closure) -> None:
+    """opt.step(); a Newton step gets the closure that recomputes the loss (it differentiates it twice)."""
+    from ..optim import Newton
+    from ..optim.newton import SingularHessianError
+    if not isinstance(opt, Newton):
+        opt.step()
+        return
+    try:
+        opt.step(closure)
+    except SingularHessianError as exc:
+        raise problem.error(("optimizer",), str(exc)) from None
+
+
+def _derivatives(problem: Problem, kind: str) -> list:
+    """The file's ``jacobian:`` or ``hessian:`` requests (see ``problems.derivatives``)."""
+    return [d for d in problem.derivatives if d.kind == kind]
 
 
 def run_problem(problem: Problem, exact: bool | None = None) -> Trace:
@@ -156,6 +176,8 @@ def run_problem(problem: Problem, exact: bool | None = None) -> Trace:
     num = _Numbers(problem, exact)
     if problem.graph is not None:
         return _run_graph(problem, num)
+    if problem.network is None:
+        return _run_functions(problem, num)
     _check_loss(problem)
     model = build_model(problem, num)
     opt = _optimizer(problem, model.parameters(), num)
@@ -177,8 +199,10 @@ def run_problem(problem: Problem, exact: bool | None = None) -> Trace:
                 else:
                     model.zero_grad()
                 loss.backward()
+                for spec in _derivatives(problem, "hessian"):
+                    derivatives.run_loss_hessian(t, spec, model, x, loss, lambda o: _loss(problem, o, y))
                 if opt is not None:
-                    opt.step()
+                    _step(problem, opt, lambda: _loss(problem, model(x), y))
         for i, pred in enumerate(problem.predict):
             title = pred.title or ("Prediction" if len(problem.predict) == 1 else f"Prediction {i + 1}")
             t.section(title)
@@ -187,6 +211,17 @@ def run_problem(problem: Problem, exact: bool | None = None) -> Trace:
                 if _fused_softmax(problem):
                     # the training loss holds the output softmax; show the probabilities here too
                     ops.softmax(out, dim=-1)
+        for spec in _derivatives(problem, "jacobian"):
+            derivatives.run_network_jacobian(t, spec, model, num, _fused_softmax(problem))
+    return t
+
+
+def _run_functions(problem: Problem, num: _Numbers) -> Trace:
+    """A problem of Jacobians of functions only (jacobian: {of: softmax, at: …})."""
+    t = Trace(None, None, title=problem.title, notation=problem.notation)
+    with t:
+        for spec in problem.derivatives:
+            derivatives.run_function(t, spec, num)
     return t
 
 
@@ -217,15 +252,19 @@ def _run_graph(problem: Problem, num: _Numbers) -> Trace:
     def to_number(text, value):
         return num.scalar(value, ()) if not num.exact else _exact_number(text)
 
+    def evaluate_from(values: dict) -> dict:
+        local = dict(values)
+        for name, expr, path in g.nodes:
+            out = evaluate(expr, local, problem.source, path, to_number)
+            out.name = name
+            local[name] = out
+        return local
+
     with trace:
         for step in range(max(steps, 1)):
             if steps > 1:
                 trace.section(f"Step {step + 1} of {steps}")
-            local = dict(scope)
-            for name, expr, path in g.nodes:
-                out = evaluate(expr, local, problem.source, path, to_number)
-                out.name = name
-                local[name] = out
+            local = evaluate_from(scope)
             loss = local[loss_name]
             if loss.numel() != 1 and (g.loss is not None or opt is not None):
                 raise problem.error(g.path + ("nodes", loss_name),
@@ -235,8 +274,10 @@ def _run_graph(problem: Problem, num: _Numbers) -> Trace:
                 if opt is not None:
                     opt.zero_grad()
                 loss.backward()
-                if opt is not None and steps > 0:
-                    opt.step()
+            for spec in problem.derivatives:
+                derivatives.run_graph_derivative(trace, spec, problem, scope, local, evaluate_from)
+            if loss.requires_grad and loss.numel() == 1 and opt is not None and steps > 0:
+                _step(problem, opt, lambda: evaluate_from(scope)[loss_name])
     return trace
 
 

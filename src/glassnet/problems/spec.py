@@ -22,7 +22,7 @@ LOSSES = ("squared_error", "mse", "cross_entropy", "binary_cross_entropy", "hing
 LOSS_ALIASES = {"se": "squared_error", "sse": "squared_error", "mse_loss": "mse", "ce": "cross_entropy",
                 "nll": "cross_entropy", "log_loss": "binary_cross_entropy", "bce": "binary_cross_entropy",
                 "logistic": "binary_cross_entropy", "hinge_loss": "hinge"}
-OPTIMIZERS = ("sgd",)
+OPTIMIZERS = ("sgd", "newton")
 NOTATIONS = ("columns", "rows")
 
 _MISSING = object()
@@ -91,6 +91,7 @@ class Problem:
     predict: list
     show: dict
     source: Source = field(repr=False, default=None)
+    derivatives: list = field(default_factory=list)     # derivatives.DerivativeSpec, in file order
 
     def error(self, path: tuple, message: str) -> ProblemError:
         return self.source.error(path, message)
@@ -251,11 +252,13 @@ _TOP = {
     "network": "a chain of layers: sizes, activation, weights, biases",
     "graph": "a computation graph: parameters, inputs, constants, nodes, loss",
     "loss": "squared_error, mse, cross_entropy, binary_cross_entropy or hinge",
-    "optimizer": "the update rule, e.g. {name: sgd, lr: 1}",
+    "optimizer": "the update rule, e.g. {name: sgd, lr: 1} or {name: newton}",
     "steps": "how many training steps (default 1)",
     "train": "the training data: x (and y)",
     "predict": "inputs to classify after training: {x: …} or a list of them",
     "show": "rendering options: per_sample, digits, decimals",
+    "jacobian": "a Jacobian to show: {of: softmax, at: [-1, 0, 1]}, {of: output, wrt: input}, or a list",
+    "hessian": "a Hessian to show: {of: loss, wrt: logits | input | parameters}, or a list",
 }
 
 
@@ -273,8 +276,9 @@ def parse_problem_text(text: str, file: str = "<problem>") -> Problem:
 def parse_problem(data, source: Source) -> Problem:
     r = Reader(data, source)
     top = r.mapping((), _TOP)
-    if "network" not in top and "graph" not in top:
-        raise r.error((), "a problem needs a 'network' (a chain of layers) or a 'graph' (a computation graph)")
+    if "network" not in top and "graph" not in top and "jacobian" not in top and "hessian" not in top:
+        raise r.error((), "a problem needs a 'network' (a chain of layers) or a 'graph' (a computation graph), "
+                          "or a 'jacobian' of a function ({of: softmax, at: [-1, 0, 1]})")
     if "network" in top and "graph" in top:
         raise r.error(("graph",), "give either 'network' or 'graph', not both")
     title = r.string(("title",), default=None)
@@ -302,8 +306,17 @@ def parse_problem(data, source: Source) -> Problem:
             path = ("predict", i) if items is p else ("predict",)
             predict.append(_data(r, path, network, with_y=False))
     show = _show(r) if "show" in top else {}
+    if network is None and graph is None:
+        for key in ("loss", "optimizer", "train", "predict"):
+            if key in top:
+                raise r.source.key_error((key,), f"'{key}' needs a network or a graph; a Jacobian of a "
+                                                 f"function needs only 'jacobian: {{of: …, at: …}}'")
+    from .derivatives import parse_derivatives
+    derivatives = parse_derivatives(r, top, network, graph, train, predict)
+    if optimizer is not None and optimizer["name"] == "newton" and network is not None and train is None:
+        raise r.error(("optimizer",), "a Newton step needs training data: train: {x: …, y: …}")
     return Problem(title, notation, exact, network, graph, loss, reduction, optimizer, steps, train,
-                   predict, show, source)
+                   predict, show, source, derivatives)
 
 
 def _activation_list(r: Reader, net: dict, n_layers: int) -> list:
@@ -397,12 +410,21 @@ def _optimizer(r: Reader) -> dict:
     path = ("optimizer",)
     v = r.get(path)
     if isinstance(v, str):
+        if r.string(path, OPTIMIZERS) == "newton":
+            return {"name": "newton", "lr": 1, "lr_text": None}
         raise r.error(path, "optimizer needs a learning rate: optimizer: {name: sgd, lr: 0.1}")
-    opt = r.mapping(path, {"name": "sgd", "lr": "the learning rate η", "momentum": "momentum μ (default 0)",
-                           "weight_decay": "L2 penalty λ (default 0)"}, required=("name", "lr"))
+    opt = r.mapping(path, {"name": "sgd or newton", "lr": "the learning rate η (newton: default 1)",
+                           "momentum": "momentum μ (sgd, default 0)", "weight_decay": "L2 penalty λ (sgd, default 0)",
+                           "damping": "λ added to the Hessian's diagonal (newton, default 0)"}, required=("name",))
     name = r.string(path + ("name",), OPTIMIZERS)
-    out = {"name": name, "lr": r.number(path + ("lr",)), "lr_text": r.source.text(path + ("lr",))}
-    for k in ("momentum", "weight_decay"):
+    options = {"sgd": ("momentum", "weight_decay"), "newton": ("damping",)}[name]
+    for k in ("momentum", "weight_decay", "damping"):
+        if k in opt and k not in options:
+            raise r.source.key_error(path + (k,), f"{name} has no {k!r} (its options: lr, {', '.join(options)})")
+    if name == "sgd" and "lr" not in opt:
+        raise r.error(path, "sgd needs a learning rate: optimizer: {name: sgd, lr: 0.1}")
+    out = {"name": name, "lr": r.number(path + ("lr",), default=1), "lr_text": r.source.text(path + ("lr",))}
+    for k in options:
         if k in opt:
             out[k] = r.number(path + (k,))
     return out

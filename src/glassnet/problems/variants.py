@@ -1,6 +1,6 @@
 """Per-student variants of a problem (``glassnet variants``): the same structure, new numbers.
 
-Weights, biases and inputs (and a graph's parameters and inputs) are redrawn as small
+Weights, biases and inputs (a graph's parameters and inputs, a Jacobian's point) are redrawn as small
 integers or simple fractions (±1/2, ±1/4, ±1/5, ±1/10 multiples); targets, sizes,
 activations, the loss, the optimizer and the problem's title stay (the parts' titles,
 which may quote the old numbers, are dropped). A constant initialiser
@@ -58,6 +58,11 @@ def make_variant(data: dict, rng: np.random.Generator) -> dict:
         if "x" in p:
             p["x"] = _redraw(rng, p["x"])
             p.pop("title", None)
+    jac = out.get("jacobian")                 # the point of a Jacobian, as an input
+    for j in (jac if isinstance(jac, list) else [jac] if isinstance(jac, dict) else []):
+        if "at" in j:
+            j["at"] = _redraw(rng, j["at"])
+            j.pop("title", None)
     return out
 
 

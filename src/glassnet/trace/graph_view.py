@@ -12,6 +12,7 @@ import numpy as np
 
 from ..nn.activation import ACTIVATIONS
 from . import window_view
+from .derivative_view import DerivativeContext, Symbols, derivative_sections
 from .layer_view import LayerContext, _grad, _update_section_generic
 from .notation import (ATOM, POWER, PRODUCT, SUM, Math, bar, call, fill, frac, hadamard, layer_symbol,
                        minus, name_math, neg, partial, plus, times, transpose)
@@ -326,9 +327,12 @@ def graph_sections(ctx: LayerContext, p: Pass, key: str, several: bool) -> list:
     top = Section(title, 2, [], key)
     out = [top]
     if not ctx.described:
-        top.items.append(Paragraph(["Every value is computed from the ones before it; ",
-                                    Math(r"\bar{v} = \partial L / \partial v", "v̄ = ∂L/∂v"),
-                                    " is the gradient of the loss with respect to v."]))
+        if p.derivatives and not any(q.runs for q in ctx.trace.passes):     # no loss to take adjoints of
+            top.items.append(Paragraph(["Every value is computed from the ones before it."]))
+        else:
+            top.items.append(Paragraph(["Every value is computed from the ones before it; ",
+                                        Math(r"\bar{v} = \partial L / \partial v", "v̄ = ∂L/∂v"),
+                                        " is the gradient of the loss with respect to v."]))
         ctx.described = True
 
     # ---------------------------------------------------------------- given values
@@ -382,9 +386,18 @@ def graph_sections(ctx: LayerContext, p: Pass, key: str, several: bool) -> list:
                 items.append(_adjoint_equation(leaf, names, p, partial(L, names.expr(leaf))))
                 items += window_view.backward_rows(leaf, names, p, ctx.fmt, bar(names.expr(leaf)))
             out.append(Section("Parameter gradients", 3, items, key))
+    if p.derivatives:
+        symbols = Symbols(lambda obj: names.expr(obj) if _in_pass(obj, p) else (name_math(obj.name) if obj.name else None))
+        out.extend(derivative_sections(ctx, p, key, DerivativeContext(
+            symbols, names.expr(root) if root is not None else Math("L"))))
     if p.updates:
         out.append(_update_section_generic(ctx, p, names, root, key))
     return out
+
+
+def _in_pass(obj, p: Pass) -> bool:
+    return any(obj is n for n in p.nodes) or any(obj is l for l in p.leaves) \
+        or any(obj is q for n in p.nodes for q in n.parents)
 
 
 def _matters(n, p: Pass, root) -> bool:

@@ -12,6 +12,7 @@ from .notation import (ATOM, PRODUCT, Math, Notation, call, fill, frac, hadamard
 from .recorder import Pass, Trace
 from .solution import Equation, Group, Paragraph, Section, Term, column, columns, sample_count
 from .structure import LOGIT_LOSSES, Chain
+from .derivative_view import DerivativeContext, Symbols, derivative_sections, newton_items
 
 Y = Math("y", "y")
 ONE = Math("1", "1")
@@ -36,6 +37,8 @@ class LayerContext:
         if opt is not None:
             for group in opt.param_groups:
                 if any(q is upd.leaf.tensor for q in group["params"]):
+                    if type(opt).__name__ == "Newton":
+                        return ("newton", group["lr"])
                     plain = (type(opt).__name__ == "SGD" and not group.get("momentum")
                              and not group.get("weight_decay") and not group.get("maximize"))
                     return ("sgd", group["lr"]) if plain else (type(opt).__name__, None)
@@ -453,14 +456,43 @@ def layer_sections(ctx: LayerContext, p: Pass, chain: Chain, key: str, several: 
                                           key=f"d{'W0' if N.rows else 'b'}[{l}]"))
         out.append(Section("Gradients", 3, items, key))
 
+    # ---------------------------------------------------------------- Jacobians and Hessians
+    if p.derivatives:
+        out.extend(derivative_sections(ctx, p, key, chain_derivative_context(chain, N, info)))
+
     # ---------------------------------------------------------------- update
     if p.updates:
         out.append(_update_section(ctx, p, chain, info, key))
 
     # ---------------------------------------------------------------- prediction
-    if not training:
+    if not training and not p.derivatives:
         out.append(_prediction_section(chain, N, key))
     return out
+
+
+def chain_derivative_context(chain: Chain, N: Notation, info) -> DerivativeContext:
+    """How a chain's values are named in its Jacobians and Hessians (z⁽ˡ⁾, a⁽ˡ⁾, W⁽ˡ⁾, b⁽ˡ⁾, x, L)."""
+    names: dict[int, Math] = {id(chain.input): Math("x")}
+    batched = [id(chain.input)]
+    for layer in chain.layers:
+        l = layer.number
+        names[id(layer.linear)] = N.z(l)
+        batched.append(id(layer.linear))
+        if layer.activation is not None:
+            names[id(layer.activation)] = N.a(l)
+            batched.append(id(layer.activation))
+        names[id(layer.weight)] = N.W(l)
+        if layer.bias is not None:
+            names[id(layer.bias)] = N.b(l)
+    if chain.loss is not None and info is not None:
+        names[id(chain.loss)] = info.symbol
+    transposed = [id(layer.weight) for layer in chain.layers] if N.rows else []
+    last = chain.layers[-1]
+    probs = None
+    if chain.loss is not None and chain.loss.op == "cross_entropy" and last.activation is None:
+        probs = _softmax(last.linear.value)
+    return DerivativeContext(Symbols(lambda obj: names.get(id(obj)), transposed, batched),
+                             info.symbol if info is not None else Math("L"), chain, info, N, probs)
 
 
 def _output_names(chain: Chain, N: Notation, n_samples: int):
@@ -542,6 +574,9 @@ def _update_items(ctx: LayerContext, p: Pass, entries, E: Math) -> list:
     rules = {i: ctx.update_rule(u) for i, u in by_leaf.items()}
     etas = {repr(r[1]) for r in rules.values() if r[0] == "sgd"}
     kinds = {r[0] for r in rules.values()}
+    newton = next((d for d in p.derivatives if d.newton is not None), None)
+    if kinds == {"newton"} and newton is not None:
+        return newton_items(ctx, p, newton, entries, E, by_leaf)
     items: list = []
     eta = Math(r"\eta", "η")
     if kinds == {"sgd"} and len(etas) == 1:

@@ -116,11 +116,14 @@ def build_solution(trace, *, notation: str | None = None, digits: int = 6, decim
     ctx = LayerContext(trace, note, per_sample)
     ctx.fmt = fmt                        # for numbers written into formulas (1·2 + 3·4)
     sections: list[Section] = []
-    passes = [p for p in trace.passes if p.nodes]
+    passes = [p for p in trace.passes if p.nodes or p.derivatives]
     for number, p in enumerate(passes, 1):
-        chain = find_chain(p)
+        chain = find_chain(p) if p.nodes else None
         key = str(number)
-        if chain is not None:
+        if not p.nodes:                  # a Jacobian or Hessian of values computed off the record
+            from .derivative_view import standalone_sections
+            sections.extend(standalone_sections(ctx, p, key))
+        elif chain is not None:
             sections.extend(layer_sections(ctx, p, chain, key, several=len(passes) > 1))
         else:
             sections.extend(graph_sections(ctx, p, key, several=len(passes) > 1))
