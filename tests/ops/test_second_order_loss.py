@@ -294,3 +294,33 @@ def test_loss_modules_hessian_vector_product_like_torch():
         results.append([h.detach().numpy() for h in hv])
     for mine, theirs in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-12)
+
+
+# ------------------------------------------------------------------ targets that require grad
+
+def test_targets_that_require_grad_get_torch_gradients():
+    rng = np.random.default_rng(7)
+    a = rng.uniform(0.05, 0.95, (4, 3))
+    y = rng.uniform(0.0, 1.0, (4, 3))
+    logits = rng.standard_normal((4, 3))
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    w = rng.uniform(0.5, 2.0, 3)
+    cases = [
+        (lambda x, t: gn.nn.functional.binary_cross_entropy(x, t),
+         lambda x, t: torch.nn.functional.binary_cross_entropy(x, t), [a, y]),
+        (lambda x, t: gn.nn.functional.binary_cross_entropy_with_logits(x, t, pos_weight=gn.tensor(w)),
+         lambda x, t: torch.nn.functional.binary_cross_entropy_with_logits(x, t, pos_weight=torch.tensor(w)),
+         [logits, y]),
+        (lambda x, t: gn.nn.functional.cross_entropy(x, t, weight=gn.tensor(w), label_smoothing=0.1),
+         lambda x, t: torch.nn.functional.cross_entropy(x, t, weight=torch.tensor(w), label_smoothing=0.1),
+         [logits, probs]),
+    ]
+    for gn_fn, th_fn, shapes in cases:
+        check_second_order(gn_fn, th_fn, shapes)
+
+
+def test_binary_cross_entropy_weight_that_requires_grad_is_refused_as_in_torch():
+    x = gn.tensor([0.3, 0.6], requires_grad=True)
+    w = gn.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'weight'"):
+        gn.nn.functional.binary_cross_entropy(x, gn.tensor([0.0, 1.0]), weight=w)

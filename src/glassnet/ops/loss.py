@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _backend
 from ..errors import ShapeError
+from ..grad_mode import state as _grad_state
 from ..tensor import Tensor, _recorders, make_result
 from . import _rules
 from ._util import as_tensor
@@ -34,6 +35,16 @@ def _reduce(per_item: np.ndarray, reduction: str, denominator=None):
     if per_item.dtype == object and isinstance(n, (int, np.integer)):
         n = _backend._sympy().Integer(int(n))           # exact: 1/2, not Python's 0.5
     return np.asarray(per_item.sum() / n, dtype=per_item.dtype), lambda g: g / n
+
+
+def _differentiable_target(target) -> bool:
+    """A target that needs a gradient itself: such losses are composed from ops instead of fused,
+    so the gradient reaches it (the fused rules treat the target as a constant)."""
+    return isinstance(target, Tensor) and target.requires_grad and _grad_state.enabled
+
+
+def _reduce_composed(per: Tensor, reduction: str) -> Tensor:
+    return per if reduction == "none" else per.sum() if reduction == "sum" else per.mean()
 
 
 def _same_shape(name: str, input: np.ndarray, target: np.ndarray) -> None:
@@ -148,6 +159,8 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
     if eps and xd.dtype == object:                    # exact mode: 0.1 as 1/10, so results stay exact
         eps = _backend._sympy().Rational(str(eps))
 
+    if td.shape == xd.shape and td.dtype.kind in "fO" and _differentiable_target(target):
+        return _cross_entropy_composed(input, target, w, eps, reduction)
     if td.shape == xd.shape and td.dtype.kind in "fO":          # probability targets
         q = td.reshape(x.shape) if xd.ndim == 1 else np.moveaxis(td, 1, -1).reshape(M, C)
         if eps:
@@ -191,6 +204,19 @@ def cross_entropy(input: Tensor, target, weight=None, ignore_index: int = -100,
     attrs = {"target": td, "reduction": reduction, "weight": w, "ignore_index": ignore_index,
              "label_smoothing": label_smoothing} if _recorders else None
     return make_result(out, (input,), backward, "cross_entropy", attrs)
+
+
+def _cross_entropy_composed(input: Tensor, target: Tensor, w, eps, reduction: str) -> Tensor:
+    """ℓᵢ = −Σ_c qᵢ_c log softmax(xᵢ)_c composed from ops, for probability targets that require
+    grad: ∂ℓᵢ/∂qᵢ_c = −log softmax(xᵢ)_c reaches the target."""
+    from .softmax import log_softmax
+    class_dim = 0 if input.ndim == 1 else 1
+    C = input.shape[class_dim]
+    q = target * (1 - eps) + eps / C if eps else target
+    if w is not None:
+        q = q * Tensor._wrap(w.reshape((C,) + (1,) * (input.ndim - 2)) if input.ndim > 1 else w)
+    per = -(q * log_softmax(input, class_dim)).sum(class_dim)
+    return _reduce_composed(per, reduction)
 
 
 def _cross_entropy_plain(input: Tensor, t: np.ndarray, reduction: str) -> Tensor:
@@ -400,7 +426,15 @@ def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "m
     if ad.dtype != object and ((ad < 0) | (ad > 1)).any():
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
                          "(apply a sigmoid first, or use binary_cross_entropy_with_logits)")
+    if isinstance(weight, Tensor) and weight.requires_grad and _grad_state.enabled:
+        raise RuntimeError("The function 'binary_cross_entropy' is not differentiable with respect to "
+                           "argument 'weight'. This input cannot have requires_grad True.")
     w = None if weight is None else as_tensor(weight)._data
+    if _differentiable_target(target):
+        # composed so that ∂ℓ/∂y = −w(log a − log(1 − a)) reaches the target (logs clamped at −100)
+        from .elementwise import clamp, log
+        per = -(target * clamp(log(input), min=-100) + (1 - target) * clamp(log(1 - input), min=-100))
+        return _reduce_composed(per if w is None else per * Tensor._wrap(w), reduction)
     with np.errstate(divide="ignore"):
         log_a = np.maximum(_backend.log(ad), -100) if ad.dtype != object else _backend.log(ad)
         log_1a = np.maximum(_backend.log(1 - ad), -100) if ad.dtype != object else _backend.log(1 - ad)
@@ -432,6 +466,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, reducti
     target = _float_target("binary_cross_entropy_with_logits", target, xd)
     yd = target._data
     _same_shape("binary_cross_entropy_with_logits", xd, yd)
+    if any(_differentiable_target(t) for t in (target, weight, pos_weight)):
+        # composed, so that target, weight and pos_weight that require grad get their gradients
+        from .elementwise import softplus
+        coef_t = 1 if pos_weight is None else 1 + (as_tensor(pos_weight) - 1) * target
+        per_t = (1 - target) * input + coef_t * softplus(-input)
+        return _reduce_composed(per_t if weight is None else per_t * as_tensor(weight), reduction)
     w = None if weight is None else as_tensor(weight)._data
     pw = None if pos_weight is None else as_tensor(pos_weight)._data
     if xd.dtype == object:
