@@ -321,7 +321,6 @@ def run_backward(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool = 
     docstring), so the gradients are recorded. With ``capture`` (a dict keyed by ``id`` of the
     wanted tensors, leaves or not: ``autograd.grad``) the gradients are put there instead of
     into ``.grad``."""
-    from .ops import _rules
     grads: dict[int, object] = {}
     handed_out: set[int] = set()    # arrays already stored in some .grad: never store one twice
     only = None if inputs is None else {id(t) for t in inputs}
@@ -367,6 +366,10 @@ def run_backward(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool = 
                     raise GraphError(_modified_in_place_message(node, p, version))
             if create_graph:
                 parent_grads = node._backward(F, g, node, *parents)
+            elif len(parents) == 1:                  # the common cases without building a list
+                parent_grads = node._backward(F, g, node._data, parents[0]._data)
+            elif len(parents) == 2:
+                parent_grads = node._backward(F, g, node._data, parents[0]._data, parents[1]._data)
             else:
                 parent_grads = node._backward(F, g, node._data, *[p._data for p in parents])
             if not retain_graph:
@@ -491,5 +494,6 @@ def is_tensor(obj) -> bool:
 
 
 from . import ops as _ops  # noqa: E402  (ops need Tensor defined)
+from .ops import _rules  # noqa: E402
 
 _ops.install_methods(Tensor)
