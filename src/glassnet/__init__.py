@@ -10,6 +10,9 @@ from .ops import (abs, argmax, argmin, cat, clamp, conv1d, conv2d, cos, cumsum, 
                   flatten, log, log1p, log_softmax, logsumexp, matmul, max, maximum, mean, min,
                   minimum, norm, permute, prod, relu, reshape, sigmoid, sign, sin, softmax, sqrt,
                   squeeze, stack, std, sum, tanh, transpose, unsqueeze, var, where)
+from .ops import (addmm, all, allclose, amax, amin, any, argsort, baddbmm, bincount, bmm, cdist,
+                  cumprod, einsum, histc, isclose, kthvalue, median, meshgrid, mm, nanmedian,
+                  outer, sort, topk, unique)
 from ._device import device
 from .tensor import Tensor, is_tensor
 from .trace import trace

@@ -15,8 +15,11 @@ from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross
 from .methods import install_methods
 from .normalization import batch_norm, layer_norm
 from .pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, pad
+from .products import addmm, baddbmm, bmm, cdist, einsum, mm, outer
 from .reduction import (argmax, argmin, cumsum, logsumexp, max, mean, min, norm, prod, std, sum,
                         var, vector_norm)
 from .shape import (cat, clone, expand, flatten, getitem, permute, reshape, squeeze, stack,
                     to_dtype, transpose, unsqueeze)
 from .softmax import log_softmax, softmax, softmax_jacobian
+from .sorting import (all, allclose, amax, amin, any, argsort, bincount, cumprod, histc, isclose,
+                      kthvalue, median, meshgrid, nanmedian, sort, topk, unique)

@@ -162,6 +162,7 @@ def install_methods(Tensor) -> None:
     T.argmax, T.argmin, T.var, T.std = rd.argmax, rd.argmin, rd.var, rd.std
     T.prod, T.cumsum, T.logsumexp, T.norm = rd.prod, rd.cumsum, rd.logsumexp, rd.norm
     T.softmax = sm.softmax
+    from . import products, sorting; products.install_methods(T); sorting.install_methods(T)  # noqa: E702
     T.log_softmax = sm.log_softmax
     T.reshape = T.view = sh.reshape
     T.view_as = T.reshape_as = lambda self, other: sh.reshape(self, other.shape)

@@ -2,6 +2,7 @@
 logsumexp, vector norms, and the running sum cumsum."""
 from __future__ import annotations
 
+import builtins
 from typing import NamedTuple
 
 import numpy as np
@@ -59,8 +60,9 @@ class MaxResult(NamedTuple):
 
 def _extreme(a: Tensor, dim, keepdim: bool, largest: bool, op: str):
     ad = a._data
-    if ad.size == 0:
-        raise RuntimeError(f"{op}(): cannot reduce an empty tensor")
+    if ad.size == 0 and dim is None:
+        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                           f"Specify the reduction dim with the 'dim' argument (the tensor is empty).")
     if dim is None:
         # Whole-tensor max: the gradient is shared evenly between tied maxima (torch's rule).
         out = np.asarray(ad.max() if largest else ad.min())
@@ -71,6 +73,11 @@ def _extreme(a: Tensor, dim, keepdim: bool, largest: bool, op: str):
             return (mask * (g / mask.sum()),)
         return make_result(out, (a,), backward, op)
     d = normalize_dim(dim, ad.ndim, op)
+    if ad.ndim == 0:                                   # a 0-d tensor is its own max, at index 0
+        return MaxResult(make_result(ad.copy(), (a,), _pass_through, op),
+                         Tensor._wrap(np.zeros((), dtype=np.int64)))
+    if ad.shape[d] == 0:
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
     idx = np.expand_dims(ad.argmax(axis=d) if largest else ad.argmin(axis=d), d)
     values = np.take_along_axis(ad, idx, axis=d)
 
@@ -116,11 +123,16 @@ def argmin(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def var(a: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, correction=None) -> Tensor:
     """Σ (a − ā)² / (n − correction), composed from primitives (correction 1 by default)."""
+    if not _backend.is_floating(a._data.dtype):
+        raise RuntimeError(f"var/std: std and var only support floating point and complex dtypes, "
+                           f"got {a._data.dtype}; use .float() or .double() first")
     corr = (1 if unbiased else 0) if correction is None else correction
     dims = normalize_dims(dim, a._data.ndim, "var")
     n = a._data.size if dims is None else int(np.prod([a._data.shape[d] for d in dims]))
     centred = a - mean(a, dim=dims, keepdim=True)
-    return sum(centred * centred, dim=dims, keepdim=keepdim) / (n - corr)
+    # n − correction ≤ 0 divides by 0 (NaN or inf), as torch's max(0, n − correction)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return sum(centred * centred, dim=dims, keepdim=keepdim) / builtins.max(0, n - corr)
 
 
 def std(a: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, correction=None) -> Tensor:
